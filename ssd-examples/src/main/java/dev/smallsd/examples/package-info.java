@@ -1,0 +1,2 @@
+/** Runnable examples and the {@code ssd} command-line tool. */
+package dev.smallsd.examples;
