@@ -1,0 +1,190 @@
+package dev.smallsd.testing;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.smallsd.io.SafeTensors;
+import dev.smallsd.io.SafeTensorsFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Access to the golden fixtures under the folder named by system property {@code ssd.fixtures}: manifests, case
+ * tensors and the tolerance rule {@code |java - golden| <= atol + rtol * max|golden|}.
+ */
+public final class Golden {
+    private Golden() {}
+
+    /** @return the fixtures root (system property {@code ssd.fixtures}, default {@code ../shared/fixtures}) */
+    public static Path root() {
+        String p = System.getProperty("ssd.fixtures", "../shared/fixtures");
+        Path root = Path.of(p).toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) {
+            fail("fixtures folder not found: " + root + " (set -Dssd.fixtures=...)");
+        }
+        return root;
+    }
+
+    /** @return {@code <root>/golden} */
+    public static Path goldenDir() {
+        return root().resolve("golden");
+    }
+
+    /** @return the tiny pipeline folder named by the manifest's {@code tiny_pipeline} */
+    public static Path tinyModel() {
+        return root().resolve(manifest().get("tiny_pipeline").getAsString());
+    }
+
+    /** @return the parsed {@code golden/MANIFEST.json} */
+    public static JsonObject manifest() {
+        return readJson(goldenDir().resolve("MANIFEST.json"));
+    }
+
+    /**
+     * @param kind a case key of the manifest, e.g. {@code "unet"}
+     * @return its manifest entry
+     */
+    public static JsonObject caseEntry(String kind) {
+        JsonObject cases = manifest().getAsJsonObject("cases");
+        JsonElement c = cases.get(kind);
+        if (c == null) {
+            fail("golden manifest has no case '" + kind + "'");
+        }
+        return c.getAsJsonObject();
+    }
+
+    /**
+     * @param kind a case key
+     * @return the opened tensor file of that case
+     */
+    public static SafeTensorsFile open(String kind) {
+        return SafeTensors.open(goldenDir().resolve(caseEntry(kind).get("file").getAsString()));
+    }
+
+    /**
+     * Reads any JSON file.
+     *
+     * @param file the file
+     * @return its top-level object
+     */
+    public static JsonObject readJson(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The tolerance for a tensor of a case: its own entry, else the case's {@code all} entry, else the defaults.
+     *
+     * @param caseEntry the manifest entry of the case
+     * @param tensor the tensor name (a sub-case prefix may be included)
+     * @param defaultAtol atol when the manifest states none
+     * @return the tolerance
+     */
+    public static Tolerance tolerance(JsonObject caseEntry, String tensor, double defaultAtol) {
+        JsonObject tol = caseEntry.has("tolerance") ? caseEntry.getAsJsonObject("tolerance") : new JsonObject();
+        JsonObject t = tol.has(tensor) ? tol.getAsJsonObject(tensor) : tol.has("all") ? tol.getAsJsonObject("all") : null;
+        if (t == null) {
+            return new Tolerance(defaultAtol, 0);
+        }
+        double atol = t.has("suggested_atol") ? t.get("suggested_atol").getAsDouble() : defaultAtol;
+        double rtol = t.has("suggested_rtol") ? t.get("suggested_rtol").getAsDouble() : 0;
+        return new Tolerance(atol, rtol);
+    }
+
+    /**
+     * An element-wise tolerance {@code |a - e| <= atol + rtol * max|e|}.
+     *
+     * @param atol absolute part
+     * @param rtol part relative to the largest magnitude of the expected tensor
+     */
+    public record Tolerance(double atol, double rtol) {}
+
+    /**
+     * Asserts two tensors agree within a tolerance; the message names the tensor, the worst element and the bound.
+     *
+     * @param what a label for the message
+     * @param actual the Java result
+     * @param expected the golden tensor
+     * @param tol the tolerance
+     */
+    public static void assertClose(String what, NDArray actual, NDArray expected, Tolerance tol) {
+        if (!actual.getShape().equals(expected.getShape())) {
+            fail(what + ": shape " + actual.getShape() + " != golden " + expected.getShape());
+        }
+        double[] a = toDoubles(actual);
+        double[] e = toDoubles(expected);
+        double maxAbs = 0;
+        for (double v : e) {
+            if (!Double.isNaN(v)) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+        }
+        double bound = tol.atol() + tol.rtol() * maxAbs;
+        double worst = -1;
+        int worstAt = -1;
+        for (int i = 0; i < a.length; i++) {
+            if (Double.isNaN(e[i]) && Double.isNaN(a[i])) {
+                continue;
+            }
+            double d = Math.abs(a[i] - e[i]);
+            if (Double.isNaN(d)) {
+                d = Double.POSITIVE_INFINITY;
+            }
+            if (d > worst) {
+                worst = d;
+                worstAt = i;
+            }
+        }
+        if (worst > bound) {
+            fail(String.format("%s: max |java - golden| = %.3g at flat index %d (java %.8g, golden %.8g) exceeds "
+                    + "%.3g (atol %.3g + rtol %.3g * %.4g)", what, worst, worstAt, a[worstAt], e[worstAt], bound,
+                    tol.atol(), tol.rtol(), maxAbs));
+        }
+    }
+
+    /**
+     * Asserts two integer tensors are equal.
+     *
+     * @param what a label
+     * @param actual Java result
+     * @param expected golden
+     */
+    public static void assertEqualLongs(String what, NDArray actual, NDArray expected) {
+        long[] a = actual.toType(DataType.INT64, false).toLongArray();
+        long[] e = expected.toType(DataType.INT64, false).toLongArray();
+        if (!Arrays.equals(a, e) || !actual.getShape().equals(expected.getShape())) {
+            fail(what + ": " + actual.getShape() + " " + Arrays.toString(a) + " != golden " + expected.getShape() + " "
+                    + Arrays.toString(e));
+        }
+    }
+
+    /**
+     * @param a any numeric array
+     * @return its values as doubles
+     */
+    public static double[] toDoubles(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.toDoubleArray();
+        }
+        try (NDArray d = a.toType(DataType.FLOAT64, true)) {
+            return d.toDoubleArray();
+        }
+    }
+
+    /** @return a new base manager for a test */
+    public static NDManager newManager() {
+        return NDManager.newBaseManager();
+    }
+}
