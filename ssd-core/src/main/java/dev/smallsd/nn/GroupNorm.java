@@ -1,0 +1,71 @@
+package dev.smallsd.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * {@code torch.nn.GroupNorm} on {@code [N, C, H, W]}: a layer norm over each group's {@code C/G·H·W} values, then the
+ * per-channel affine. Keys {@code weight}, {@code bias}.
+ */
+public final class GroupNorm {
+    private final int groups;
+    private final int channels;
+    private final float eps;
+    private final NDArray scale;
+    private final NDArray shift;
+    private final NDManager manager;
+    /** ones/zeros of each normalised length seen, so the normalisation is one native call. */
+    private final ConcurrentMap<Long, NDArray[]> unitAffine = new ConcurrentHashMap<>();
+
+    /**
+     * @param w weights view of this layer
+     * @param groups number of groups
+     * @param channels number of channels (divisible by {@code groups})
+     * @param eps variance epsilon
+     */
+    public GroupNorm(Weights w, int groups, int channels, double eps) {
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible into " + groups
+                    + " groups");
+        }
+        this.groups = groups;
+        this.channels = channels;
+        this.eps = (float) eps;
+        this.manager = w.manager();
+        this.scale = w.get("weight", channels).reshape(1, channels, 1, 1);
+        this.shift = w.get("bias", channels).reshape(1, channels, 1, 1);
+    }
+
+    /**
+     * @param x input {@code [N, C, H, W]}
+     * @return the normalised input, same shape
+     */
+    public NDArray forward(NDArray x) {
+        Shape shape = x.getShape();
+        long n = shape.get(0);
+        long per = shape.size() / n / groups;
+        NDArray[] unit = unitAffine.computeIfAbsent(per, k -> {
+            NDManager m = manager;
+            synchronized (m) {
+                return new NDArray[] {m.ones(new Shape(k)), m.zeros(new Shape(k))};
+            }
+        });
+        NDArray grouped = x.reshape(n, groups, per);
+        NDArray normed = grouped.getNDArrayInternal().layerNorm(grouped, new Shape(per), unit[0], unit[1], eps)
+                .singletonOrThrow();
+        grouped.close();
+        NDArray back = normed.reshape(shape);
+        normed.close();
+        NDArray out = back.mul(scale);
+        back.close();
+        return out.addi(shift);
+    }
+
+    /** @return the number of channels */
+    public int channels() {
+        return channels;
+    }
+}
