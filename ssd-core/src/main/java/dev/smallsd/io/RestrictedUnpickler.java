@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A pickle reader for PyTorch state dicts that never executes or instantiates anything: like PyTorch's
@@ -81,6 +82,11 @@ final class RestrictedUnpickler {
             REBUILD_PARAMETER_WITH_STATE);
 
     private static final int MAX_LINE = 256;
+    /**
+     * The most values a pickle may push (a Stable Diffusion UNet state dict pushes ~12,000): bounds the memory a
+     * hostile pickle of cheap opcodes (e.g. millions of EMPTY_LIST) could make this reader allocate.
+     */
+    static final int MAX_VALUES = 2_000_000;
 
     private final Path file;
     private final String what;
@@ -89,6 +95,7 @@ final class RestrictedUnpickler {
     private final List<Object> stack = new ArrayList<>();
     private final List<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    private int pushes;
 
     private RestrictedUnpickler(Path file, String what, byte[] data) {
         this.file = file;
@@ -146,7 +153,7 @@ final class RestrictedUnpickler {
                     return checkNotMark(at, stack.get(0));
                 case '(': // MARK
                     marks.add(stack.size());
-                    stack.add(MARK);
+                    push(MARK);
                     break;
                 case '0': // POP
                     pop(at);
@@ -337,7 +344,7 @@ final class RestrictedUnpickler {
         }
         if (module.equals("torch") && name.endsWith("Storage")) {
             throw error("unsupported tensor storage type '" + q + "' (supported: "
-                    + String.join(", ", new java.util.TreeSet<>(STORAGE_TYPES.keySet())) + ")");
+                    + String.join(", ", new TreeSet<>(STORAGE_TYPES.keySet())) + ")");
         }
         throw error("refusing to unpickle forbidden global '" + q + "': a state dict only references "
                 + "collections.OrderedDict, torch._utils._rebuild_tensor_v2/_rebuild_parameter and torch.*Storage "
@@ -507,6 +514,10 @@ final class RestrictedUnpickler {
     }
 
     private void push(Object o) {
+        if (++pushes > MAX_VALUES) {
+            throw error("pickle holds more than " + MAX_VALUES + " values, far more than any state dict;"
+                    + " refusing to continue");
+        }
         stack.add(o);
     }
 

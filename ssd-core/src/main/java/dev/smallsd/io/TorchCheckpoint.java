@@ -97,7 +97,7 @@ public final class TorchCheckpoint implements TensorFile {
             if (b.length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
                 return size;
             }
-            boolean legacyPickle = b.length >= 2 && (b[0] & 0xFF) == 0x80 && b[1] <= 5;
+            boolean legacyPickle = b.length >= 2 && (b[0] & 0xFF) == 0x80 && (b[1] & 0xFF) <= 5;
             boolean legacyTar = b.length >= 262 && new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
             if (legacyPickle || legacyTar) {
                 throw new ModelLoadException(path, "unsupported legacy PyTorch checkpoint format (written by torch < 1.6"

@@ -198,6 +198,22 @@ class HostileFilesTest {
     }
 
     @Test
+    void stateDictWithModuleMetadataLoads() throws IOException {
+        // model.state_dict() carries OrderedDict attribute _metadata, pickled as SETITEM ... BUILD
+        byte[] pkl = new Pickle().proto(2).orderedDict()
+                .str("w").tensor("FloatStorage", "0", 2, 0, 2).op('s')
+                .op('}').str("_metadata").orderedDict()
+                .mark().str("").op('}').str("version").integer(1).op('s')
+                .str("down").op('}').str("version").integer(1).op('s').op('u')
+                .op('s').op('b').stop().bytes();
+        Path f = HandMadeFiles.zip(tmp.resolve("meta.bin"), checkpoint(pkl, Map.of("0", f32(3, 4))));
+        try (TensorFile t = TensorFiles.open(f); NDManager m = NDManager.newBaseManager()) {
+            assertThat(t.names()).containsExactly("w");
+            assertThat(t.load("w", m).toFloatArray()).containsExactly(3f, 4f);
+        }
+    }
+
+    @Test
     void pickleCallingOsSystemIsRefusedWithoutRunningIt() throws IOException {
         Path marker = tmp.resolve("pwned");
         String[][] globals = {{"os", "system"}, {"posix", "system"}, {"builtins", "eval"},
@@ -232,6 +248,16 @@ class HostileFilesTest {
         byte[] newobj = new Pickle().proto(2).global("collections", "OrderedDict").op(')').op(0x81).stop().bytes();
         rejects(HandMadeFiles.zip(tmp.resolve("newobj.bin"), checkpoint(newobj, Map.of())))
                 .hasMessageContaining("instantiates");
+    }
+
+    @Test
+    void pickleOfMillionsOfCheapValuesIsCutOff() throws IOException {
+        Pickle p = new Pickle().proto(2);
+        for (int i = 0; i < RestrictedUnpickler.MAX_VALUES + 10; i++) {
+            p.op(']');
+        }
+        Path f = HandMadeFiles.zip(tmp.resolve("bomb.bin"), checkpoint(p.stop().bytes(), Map.of()));
+        rejects(f).hasMessageContaining("more than " + RestrictedUnpickler.MAX_VALUES + " values");
     }
 
     @Test
