@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
@@ -281,7 +280,8 @@ public final class StableDiffusionPipeline {
         return safetyChecker;
     }
 
-    static DataType latentType() {
-        return DataType.FLOAT32;
+    /** Releases the tokenizer's native memory (weights belong to the manager). */
+    public void closeTokenizer() {
+        tokenizer.close();
     }
 }
