@@ -100,6 +100,20 @@ public final class StableDiffusionPipeline {
      */
     public GenerationResult run(GenerationRequest request, PipelineHooks hooks, BooleanSupplier cancelled) {
         Scheduler scheduler = request.scheduler() == null ? defaultScheduler : schedulerFactory.apply(request.scheduler());
+        return run(request, scheduler, hooks, cancelled);
+    }
+
+    /**
+     * Runs one request with an explicit scheduler (internal: the golden tests use each case's exact config).
+     *
+     * @param request the request (its own scheduler type is ignored)
+     * @param scheduler the scheduler
+     * @param hooks test hooks
+     * @param cancelled polled before every UNet call
+     * @return the images
+     */
+    public GenerationResult run(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
+            BooleanSupplier cancelled) {
         request.validate(scheduler.numTrainTimesteps());
         int width = request.width() != null ? request.width() : request.isImageToImage()
                 ? request.initImage().getWidth() / 8 * 8 : defaultSize();
