@@ -254,6 +254,20 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
             return a;
         }
 
+        /** The scratch manager; arrays created in it are freed when the call returns. */
+        NDManager scratch() {
+            return tmp;
+        }
+
+        /** Draws noise shaped like {@code like} into the scratch manager. */
+        NDArray noise(NoiseSource source, NDArray like) {
+            NDArray z = source.next(like.getShape(), tmp);
+            if (z.getManager() != tmp) {
+                in(z);
+            }
+            return z;
+        }
+
         NDArray out(NDArray a) {
             a.attach(target);
             return a;

@@ -108,8 +108,7 @@ public final class DdimScheduler implements Scheduler {
                 NDArray direction = predEpsilon.mul(dirCoeff);
                 NDArray prev = predOriginal.mul((float) Math.sqrt(ap)).add(direction);
                 if (eta > 0) {
-                    NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                    s.in(z);
+                    NDArray z = s.noise(noise, modelOutput);
                     prev = prev.add(z.mul(stdDev));
                 }
                 return new StepResult(s.out(prev), s.out(predOriginal));

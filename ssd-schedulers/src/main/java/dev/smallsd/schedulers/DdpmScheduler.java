@@ -93,8 +93,7 @@ public final class DdpmScheduler implements Scheduler {
                 float sampleCoeff = (float) Math.sqrt(curAlpha) * bp / b;
                 NDArray prev = predOriginal.mul(origCoeff).add(sample.mul(sampleCoeff));
                 if (timestep > 0) {
-                    NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                    s.in(z);
+                    NDArray z = s.noise(noise, modelOutput);
                     float variance = bp / b * curBeta;
                     variance = Math.max(variance, 1e-20f);
                     prev = prev.add(z.mul((float) Math.sqrt(variance)));

@@ -155,8 +155,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 dropped = pushModelOutput(s, converted);
                 NDArray z = null;
                 if (algorithm.startsWith("sde-")) {
-                    z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                    s.in(z);
+                    z = s.noise(noise, modelOutput);
                 }
                 NDArray prev;
                 if (solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinal) {

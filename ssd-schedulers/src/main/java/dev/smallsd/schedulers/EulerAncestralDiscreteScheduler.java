@@ -78,8 +78,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
                 NDArray derivative = sample.sub(predOriginal).div(sigma);
                 float dt = down - sigma;
                 NDArray prev = sample.add(derivative.mul(dt));
-                NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                s.in(z);
+                NDArray z = s.noise(noise, modelOutput);
                 prev = prev.add(z.mul(up));
                 stepIndex++;
                 return new StepResult(s.out(prev), s.out(predOriginal));

@@ -111,8 +111,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
             try (Scope s = new Scope(sample)) {
                 s.in(modelOutput);
                 s.in(sample);
-                NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                s.in(z);
+                NDArray z = s.noise(noise, modelOutput);
                 float sigmaHat = sigma * (float) (gamma + 1);
                 NDArray x = sample;
                 if (gamma > 0) {

@@ -144,8 +144,7 @@ public final class KDpm2AncestralDiscreteScheduler implements Scheduler {
                 s.in(modelOutput);
                 s.in(sample);
                 s.in(firstSample);
-                NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                s.in(z);
+                NDArray z = s.noise(noise, modelOutput);
                 float sigmaInput = first ? sigmaHat : sigmaInterpol;
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
                 NDArray prev;

@@ -134,8 +134,7 @@ public final class LcmScheduler implements Scheduler {
                 NDArray denoised = predOriginal.mul(cOut).add(sample.mul(cSkip));
                 NDArray prev;
                 if (stepIndex != numInferenceSteps - 1) {
-                    NDArray z = noise.next(modelOutput.getShape(), modelOutput.getManager());
-                    s.in(z);
+                    NDArray z = s.noise(noise, modelOutput);
                     prev = denoised.mul((float) Math.sqrt(ap)).add(z.mul((float) Math.sqrt(bp)));
                 } else {
                     prev = denoised.duplicate();
