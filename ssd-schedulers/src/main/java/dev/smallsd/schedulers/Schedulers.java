@@ -186,7 +186,14 @@ public final class Schedulers {
             for (double d : arr) {
                 list.add(d);
             }
-            return list;
+            return java.util.Collections.unmodifiableList(list);
+        }
+        if (v instanceof List<?> list) {
+            List<Object> copy = new java.util.ArrayList<>();
+            for (Object o : list) {
+                copy.add(normalize(o));
+            }
+            return java.util.Collections.unmodifiableList(copy);
         }
         return v;
     }

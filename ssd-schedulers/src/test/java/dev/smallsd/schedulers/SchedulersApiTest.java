@@ -219,6 +219,21 @@ class SchedulersApiTest {
     }
 
     @Test
+    void pndmWithRungeKuttaWarmUp() {
+        Scheduler s = Schedulers.fromConfig(sdConfig(), "PNDMScheduler", Map.of("skip_prk_steps", false));
+        try (NDManager m = NDManager.newBaseManager(); SchedulerRun run = s.newRun(10)) {
+            assertArrayEquals(new double[] {901, 851, 851, 801, 801, 751, 751, 701, 701, 651, 651, 601,
+                601, 501, 401, 301, 201, 101, 1}, run.timesteps());
+            NoiseSource noise = NoiseSource.none();
+            NDArray x = seeded(3).next(new Shape(1, 4, 4, 4), m);
+            for (double t : run.timesteps()) {
+                x = run.step(model(x, t), t, x, noise).prevSample();
+            }
+            assertTrue(Float.isFinite(x.abs().max().getFloat()));
+        }
+    }
+
+    @Test
     void img2imgStartFollowsGetTimesteps() {
         Scheduler heun = Schedulers.create(SchedulerType.HEUN, sdConfig());
         try (SchedulerRun run = heun.newRun(10)) {
