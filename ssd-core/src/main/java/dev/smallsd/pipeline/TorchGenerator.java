@@ -3,6 +3,7 @@ package dev.smallsd.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.schedulers.NoiseSource;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -29,7 +30,7 @@ import java.util.Objects;
  * </ul>
  * The block path's arithmetic depends on the CPU kernel torch dispatches to; see {@link Kernel}.
  */
-public final class TorchGenerator {
+public final class TorchGenerator implements NoiseSource {
 
     /**
      * Which of torch's CPU float32 normal kernels (for tensors of 16 or more elements) to reproduce. Tensors of fewer
@@ -136,6 +137,7 @@ public final class TorchGenerator {
      * @param manager the manager that will own the new array
      * @return a new float32 array of that shape
      */
+    @Override
     public NDArray next(Shape shape, NDManager manager) {
         return randn(shape, manager);
     }

@@ -1,0 +1,207 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Port of diffusers' {@code DEISMultistepScheduler}: diffusion exponential integrator sampler (log-rho
+ * polynomial extrapolation of ε, order 1–3) over sigmas ending at σ_min.
+ */
+public final class DeisMultistepScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "DEISMultistepScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "solver_order", 2,
+                "prediction_type", "epsilon",
+                "thresholding", false,
+                "dynamic_thresholding_ratio", 0.995,
+                "sample_max_value", 1.0,
+                "algorithm_type", "deis",
+                "solver_type", "logrho",
+                "lower_order_final", true,
+                "use_karras_sigmas", false,
+                "timestep_spacing", "linspace",
+                "steps_offset", 0);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] alphasCumprod;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+    private final int solverOrder;
+
+    DeisMultistepScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        String alg = config.getString("algorithm_type");
+        if ("dpmsolver".equals(alg) || "dpmsolver++".equals(alg)) {
+            values.put("algorithm_type", "deis");
+        } else if (!"deis".equals(alg)) {
+            throw NoiseSchedules.unsupported("algorithm_type", alg);
+        }
+        String st = config.getString("solver_type");
+        if (List.of("midpoint", "heun", "bh1", "bh2").contains(st)) {
+            values.put("solver_type", "logrho");
+        } else if (!"logrho".equals(st)) {
+            throw NoiseSchedules.unsupported("solver_type", st);
+        }
+        this.config = new SchedulerConfig(config.className(), values);
+        this.numTrain = config.getInt("num_train_timesteps");
+        this.solverOrder = config.getInt("solver_order");
+        if (solverOrder < 1 || solverOrder > 3) {
+            throw NoiseSchedules.unsupported("solver_order", solverOrder);
+        }
+        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
+        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
+        float[] sig;
+        if (config.getBoolean("use_karras_sigmas")) {
+            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
+            }
+            sig = VpSchedulerRun.withLast(k, k[n - 1]);
+        } else {
+            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
+                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
+        }
+        return new Run(ts, sig, ts.length);
+    }
+
+    /** One DEIS generation. */
+    final class Run extends VpSchedulerRun {
+        private int lowerOrderNums;
+
+        Run(double[] ts, float[] sigmas, int n) {
+            super(ts, sigmas, n, solverOrder);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            int len = timesteps.length;
+            boolean lowerFinal = stepIndex == len - 1 && config.getBoolean("lower_order_final") && len < 15;
+            boolean lowerSecond = stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
+            NDArray dropped = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                historyIn(s);
+                float sigma = sigmas[stepIndex];
+                float alpha = VpMath.alpha(sigma);
+                float sigmaT = sigma * alpha;
+                NDArray x0 = x0FromEpsilon(sample, modelOutput, sigma);
+                NDArray eps = sample.sub(x0.mul(alpha)).div(sigmaT);
+                dropped = pushModelOutput(s, eps);
+                NDArray prev;
+                if (solverOrder == 1 || lowerOrderNums < 1 || lowerFinal) {
+                    prev = firstOrder(sample);
+                } else if (solverOrder == 2 || lowerOrderNums < 2 || lowerSecond) {
+                    prev = secondOrder(sample);
+                } else {
+                    prev = thirdOrder(sample);
+                }
+                if (lowerOrderNums < solverOrder) {
+                    lowerOrderNums++;
+                }
+                stepIndex++;
+                return new StepResult(s.out(prev), null);
+            } finally {
+                release(dropped);
+            }
+        }
+
+        private NDArray firstOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS = sigmas[stepIndex];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS = VpMath.alpha(sS);
+            float h = VpMath.lambda(sT) - VpMath.lambda(sS);
+            return sample.mul(alphaT / alphaS).sub(m(1).mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+        }
+
+        private NDArray secondOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS0 = sigmas[stepIndex];
+            float sS1 = sigmas[stepIndex - 1];
+            float alphaT = VpMath.alpha(sT);
+            float alphaS0 = VpMath.alpha(sS0);
+            float alphaS1 = VpMath.alpha(sS1);
+            float rhoT = sT * alphaT / alphaT;
+            float rhoS0 = sS0 * alphaS0 / alphaS0;
+            float rhoS1 = sS1 * alphaS1 / alphaS1;
+            float coef1 = ind2(rhoT, rhoS0, rhoS1) - ind2(rhoS0, rhoS0, rhoS1);
+            float coef2 = ind2(rhoT, rhoS1, rhoS0) - ind2(rhoS0, rhoS1, rhoS0);
+            NDArray inner = sample.div(alphaS0).add(m(1).mul(coef1)).add(m(2).mul(coef2));
+            return inner.mul(alphaT);
+        }
+
+        private NDArray thirdOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS0 = sigmas[stepIndex];
+            float sS1 = sigmas[stepIndex - 1];
+            float sS2 = sigmas[stepIndex - 2];
+            float alphaT = VpMath.alpha(sT);
+            float alphaS0 = VpMath.alpha(sS0);
+            float alphaS1 = VpMath.alpha(sS1);
+            float alphaS2 = VpMath.alpha(sS2);
+            float rhoT = sT * alphaT / alphaT;
+            float rhoS0 = sS0 * alphaS0 / alphaS0;
+            float rhoS1 = sS1 * alphaS1 / alphaS1;
+            float rhoS2 = sS2 * alphaS2 / alphaS2;
+            float coef1 = ind3(rhoT, rhoS0, rhoS1, rhoS2) - ind3(rhoS0, rhoS0, rhoS1, rhoS2);
+            float coef2 = ind3(rhoT, rhoS1, rhoS2, rhoS0) - ind3(rhoS0, rhoS1, rhoS2, rhoS0);
+            float coef3 = ind3(rhoT, rhoS2, rhoS0, rhoS1) - ind3(rhoS0, rhoS2, rhoS0, rhoS1);
+            NDArray inner = sample.div(alphaS0).add(m(1).mul(coef1)).add(m(2).mul(coef2)).add(m(3).mul(coef3));
+            return inner.mul(alphaT);
+        }
+
+        /** ∫ (log t − log c) / (log b − log c) dt, float32. */
+        private float ind2(float t, float b, float c) {
+            float lt = VpMath.log(t);
+            float lb = VpMath.log(b);
+            float lc = VpMath.log(c);
+            return t * (-lc + lt - 1) / (lb - lc);
+        }
+
+        /** ∫ (log t − log c)(log t − log d) / ((log b − log c)(log b − log d)) dt, float32. */
+        private float ind3(float t, float b, float c, float d) {
+            float lt = VpMath.log(t);
+            float lb = VpMath.log(b);
+            float lc = VpMath.log(c);
+            float ld = VpMath.log(d);
+            float numerator = t * (lc * (ld - lt + 1) - ld * lt + ld + lt * lt - 2 * lt + 2);
+            float denominator = (lb - lc) * (lb - ld);
+            return numerator / denominator;
+        }
+    }
+}

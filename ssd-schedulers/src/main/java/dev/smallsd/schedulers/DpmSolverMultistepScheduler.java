@@ -1,0 +1,293 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Port of diffusers' {@code DPMSolverMultistepScheduler}: DPM-Solver / DPM-Solver++ (and their SDE variants),
+ * multistep of order 1–3, with Karras or Lu lambdas sigmas and {@code final_sigmas_type} "zero" or "sigma_min".
+ */
+public final class DpmSolverMultistepScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "DPMSolverMultistepScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "solver_order", 2,
+                "prediction_type", "epsilon",
+                "thresholding", false,
+                "dynamic_thresholding_ratio", 0.995,
+                "sample_max_value", 1.0,
+                "algorithm_type", "dpmsolver++",
+                "solver_type", "midpoint",
+                "lower_order_final", true,
+                "euler_at_final", false,
+                "use_karras_sigmas", false,
+                "use_lu_lambdas", false,
+                "final_sigmas_type", "zero",
+                "lambda_min_clipped", Double.NEGATIVE_INFINITY,
+                "variance_type", null,
+                "timestep_spacing", "linspace",
+                "steps_offset", 0,
+                "rescale_betas_zero_snr", false);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] alphasCumprod;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+    private final int solverOrder;
+    private final String algorithm;
+    private final String solverType;
+
+    DpmSolverMultistepScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        String alg = config.getString("algorithm_type");
+        if ("deis".equals(alg)) {
+            values.put("algorithm_type", "dpmsolver++");
+        } else if (!java.util.List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")
+                .contains(alg)) {
+            throw NoiseSchedules.unsupported("algorithm_type", alg);
+        }
+        String st = config.getString("solver_type");
+        if (java.util.List.of("logrho", "bh1", "bh2").contains(st)) {
+            values.put("solver_type", "midpoint");
+        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
+            throw NoiseSchedules.unsupported("solver_type", st);
+        }
+        this.config = new SchedulerConfig(config.className(), values);
+        this.algorithm = this.config.getString("algorithm_type");
+        this.solverType = this.config.getString("solver_type");
+        String finalType = this.config.getString("final_sigmas_type");
+        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("sde-dpmsolver++") && "zero".equals(finalType)) {
+            throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
+                    + algorithm + "; choose 'sigma_min'");
+        }
+        if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
+            throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
+        }
+        this.numTrain = this.config.getInt("num_train_timesteps");
+        this.solverOrder = this.config.getInt("solver_order");
+        if (solverOrder < 1 || solverOrder > 3) {
+            throw NoiseSchedules.unsupported("solver_order", solverOrder);
+        }
+        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
+        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
+        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain - clipped);
+        double[] sig;
+        if (config.getBoolean("use_karras_sigmas")) {
+            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
+            }
+        } else if (config.getBoolean("use_lu_lambdas")) {
+            double lambdaMin = logSigmas[0];
+            double lambdaMax = logSigmas[numTrain - 1];
+            double[] ramp = NoiseSchedules.npLinspace(0, 1, n, true);
+            sig = new double[n];
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                sig[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
+            }
+        } else {
+            sig = NoiseSchedules.interp(ts, trainSigmas);
+        }
+        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
+                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
+                : 0.0;
+        return new Run(ts, VpSchedulerRun.withLast(sig, last), ts.length);
+    }
+
+    /** One DPM-Solver multistep generation. */
+    final class Run extends VpSchedulerRun {
+        private int lowerOrderNums;
+
+        Run(double[] ts, float[] sigmas, int n) {
+            super(ts, sigmas, n, solverOrder);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            int len = timesteps.length;
+            boolean lowerOrderFinal = stepIndex == len - 1
+                    && (config.getBoolean("euler_at_final")
+                            || (config.getBoolean("lower_order_final") && len < 15)
+                            || "zero".equals(config.getString("final_sigmas_type")));
+            boolean lowerOrderSecond =
+                    stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
+            NDArray dropped = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                historyIn(s);
+                NDArray converted = algorithm.endsWith("dpmsolver++")
+                        ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])
+                        : modelOutput.duplicate();
+                dropped = pushModelOutput(s, converted);
+                NDArray z = null;
+                if (algorithm.startsWith("sde-")) {
+                    z = s.noise(noise, modelOutput);
+                }
+                NDArray prev;
+                if (solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinal) {
+                    prev = firstOrder(m(1), sample, z);
+                } else if (solverOrder == 2 || lowerOrderNums < 2 || lowerOrderSecond) {
+                    prev = secondOrder(sample, z);
+                } else {
+                    prev = thirdOrder(sample);
+                }
+                if (lowerOrderNums < solverOrder) {
+                    lowerOrderNums++;
+                }
+                stepIndex++;
+                return new StepResult(s.out(prev), null);
+            } finally {
+                release(dropped);
+            }
+        }
+
+        private NDArray firstOrder(NDArray m0, NDArray sample, NDArray z) {
+            float sT = sigmas[stepIndex + 1];
+            float sS = sigmas[stepIndex];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS = VpMath.alpha(sS);
+            float sigmaS = sS * alphaS;
+            float lambdaT = VpMath.log(alphaT) - VpMath.log(sigmaT);
+            float lambdaS = VpMath.log(alphaS) - VpMath.log(sigmaS);
+            float h = lambdaT - lambdaS;
+            switch (algorithm) {
+                case "dpmsolver++":
+                    return sample.mul(sigmaT / sigmaS).sub(m0.mul(alphaT * (VpMath.exp(-h) - 1.0f)));
+                case "dpmsolver":
+                    return sample.mul(alphaT / alphaS).sub(m0.mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+                case "sde-dpmsolver++":
+                    return sample.mul(sigmaT / sigmaS * VpMath.exp(-h))
+                            .add(m0.mul(alphaT * (1 - VpMath.exp(-2.0f * h))))
+                            .add(z.mul(sigmaT * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
+                default: // sde-dpmsolver
+                    return sample.mul(alphaT / alphaS)
+                            .sub(m0.mul(2.0f * (sigmaT * (VpMath.exp(h) - 1.0f))))
+                            .add(z.mul(sigmaT * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
+            }
+        }
+
+        private NDArray secondOrder(NDArray sample, NDArray z) {
+            float sT = sigmas[stepIndex + 1];
+            float sS0 = sigmas[stepIndex];
+            float sS1 = sigmas[stepIndex - 1];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS0 = VpMath.alpha(sS0);
+            float sigmaS0 = sS0 * alphaS0;
+            float lambdaT = VpMath.lambda(sT);
+            float lambdaS0 = VpMath.lambda(sS0);
+            float lambdaS1 = VpMath.lambda(sS1);
+            NDArray m0 = m(1);
+            NDArray m1 = m(2);
+            float h = lambdaT - lambdaS0;
+            float h0 = lambdaS0 - lambdaS1;
+            float r0 = h0 / h;
+            NDArray d0 = m0;
+            NDArray d1 = m0.sub(m1).mul(1.0f / r0);
+            boolean mid = "midpoint".equals(solverType);
+            switch (algorithm) {
+                case "dpmsolver++": {
+                    float c = alphaT * (VpMath.exp(-h) - 1.0f);
+                    NDArray x = sample.mul(sigmaT / sigmaS0).sub(d0.mul(c));
+                    return mid ? x.sub(d1.mul(0.5f * c))
+                            : x.add(d1.mul(alphaT * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
+                }
+                case "dpmsolver": {
+                    float c = sigmaT * (VpMath.exp(h) - 1.0f);
+                    NDArray x = sample.mul(alphaT / alphaS0).sub(d0.mul(c));
+                    return mid ? x.sub(d1.mul(0.5f * c))
+                            : x.sub(d1.mul(sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
+                }
+                case "sde-dpmsolver++": {
+                    float c = alphaT * (1 - VpMath.exp(-2.0f * h));
+                    NDArray x = sample.mul(sigmaT / sigmaS0 * VpMath.exp(-h)).add(d0.mul(c));
+                    x = mid ? x.add(d1.mul(0.5f * c))
+                            : x.add(d1.mul(alphaT * ((1.0f - VpMath.exp(-2.0f * h)) / (-2.0f * h) + 1.0f)));
+                    return x.add(z.mul(sigmaT * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
+                }
+                default: { // sde-dpmsolver
+                    float c = sigmaT * (VpMath.exp(h) - 1.0f);
+                    NDArray x = sample.mul(alphaT / alphaS0).sub(d0.mul(2.0f * c));
+                    x = mid ? x.sub(d1.mul(c))
+                            : x.sub(d1.mul(2.0f * (sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f))));
+                    return x.add(z.mul(sigmaT * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
+                }
+            }
+        }
+
+        private NDArray thirdOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS0 = sigmas[stepIndex];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS0 = VpMath.alpha(sS0);
+            float sigmaS0 = sS0 * alphaS0;
+            float lambdaT = VpMath.lambda(sT);
+            float lambdaS0 = VpMath.lambda(sS0);
+            float lambdaS1 = VpMath.lambda(sigmas[stepIndex - 1]);
+            float lambdaS2 = VpMath.lambda(sigmas[stepIndex - 2]);
+            NDArray m0 = m(1);
+            NDArray m1 = m(2);
+            NDArray m2 = m(3);
+            float h = lambdaT - lambdaS0;
+            float h0 = lambdaS0 - lambdaS1;
+            float h1 = lambdaS1 - lambdaS2;
+            float r0 = h0 / h;
+            float r1 = h1 / h;
+            NDArray d10 = m0.sub(m1).mul(1.0f / r0);
+            NDArray d11 = m1.sub(m2).mul(1.0f / r1);
+            NDArray d1 = d10.add(d10.sub(d11).mul(r0 / (r0 + r1)));
+            NDArray d2 = d10.sub(d11).mul(1.0f / (r0 + r1));
+            if ("dpmsolver++".equals(algorithm)) {
+                float e = VpMath.exp(-h) - 1.0f;
+                return sample.mul(sigmaT / sigmaS0)
+                        .sub(m0.mul(alphaT * e))
+                        .add(d1.mul(alphaT * (e / h + 1.0f)))
+                        .sub(d2.mul(alphaT * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
+            }
+            if ("dpmsolver".equals(algorithm)) {
+                float e = VpMath.exp(h) - 1.0f;
+                return sample.mul(alphaT / alphaS0)
+                        .sub(m0.mul(sigmaT * e))
+                        .sub(d1.mul(sigmaT * (e / h - 1.0f)))
+                        .sub(d2.mul(sigmaT * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
+            }
+            throw NoiseSchedules.unsupported("solver_order 3 with algorithm_type", algorithm);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Port of diffusers' {@code DPMSolverSinglestepScheduler}: singlestep DPM-Solver / DPM-Solver++ of order 1–3, each
+ * block of {@code order} steps integrating from the sample at the block's start.
+ */
+public final class DpmSolverSinglestepScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "DPMSolverSinglestepScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "solver_order", 2,
+                "prediction_type", "epsilon",
+                "thresholding", false,
+                "dynamic_thresholding_ratio", 0.995,
+                "sample_max_value", 1.0,
+                "algorithm_type", "dpmsolver++",
+                "solver_type", "midpoint",
+                "lower_order_final", true,
+                "use_karras_sigmas", false,
+                "final_sigmas_type", "zero",
+                "lambda_min_clipped", Double.NEGATIVE_INFINITY,
+                "variance_type", null);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] alphasCumprod;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+    private final int solverOrder;
+    private final String algorithm;
+    private final String solverType;
+
+    DpmSolverSinglestepScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        String alg = config.getString("algorithm_type");
+        if ("deis".equals(alg)) {
+            values.put("algorithm_type", "dpmsolver++");
+        } else if (!"dpmsolver".equals(alg) && !"dpmsolver++".equals(alg)) {
+            throw NoiseSchedules.unsupported("algorithm_type", alg);
+        }
+        String st = config.getString("solver_type");
+        if (List.of("logrho", "bh1", "bh2").contains(st)) {
+            values.put("solver_type", "midpoint");
+        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
+            throw NoiseSchedules.unsupported("solver_type", st);
+        }
+        String finalType = config.getString("final_sigmas_type");
+        if (!"dpmsolver++".equals(values.get("algorithm_type")) && "zero".equals(finalType)) {
+            throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
+                    + values.get("algorithm_type") + "; choose 'sigma_min'");
+        }
+        if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
+            throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
+        }
+        this.config = new SchedulerConfig(config.className(), values);
+        this.algorithm = this.config.getString("algorithm_type");
+        this.solverType = this.config.getString("solver_type");
+        this.numTrain = this.config.getInt("num_train_timesteps");
+        this.solverOrder = this.config.getInt("solver_order");
+        if (solverOrder < 1 || solverOrder > 3) {
+            throw NoiseSchedules.unsupported("solver_order", solverOrder);
+        }
+        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
+        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    /** diffusers' {@code get_order_list}. */
+    int[] orderList(int steps, boolean lowerOrderFinal) {
+        List<Integer> orders = new ArrayList<>();
+        int order = solverOrder;
+        if (lowerOrderFinal) {
+            if (order == 3) {
+                int reps = steps % 3 == 0 ? steps / 3 - 1 : steps / 3;
+                for (int i = 0; i < reps; i++) {
+                    orders.addAll(List.of(1, 2, 3));
+                }
+                if (steps % 3 == 0) {
+                    orders.addAll(List.of(1, 2, 1));
+                } else if (steps % 3 == 1) {
+                    orders.add(1);
+                } else {
+                    orders.addAll(List.of(1, 2));
+                }
+            } else if (order == 2) {
+                if (steps % 2 == 0) {
+                    for (int i = 0; i < steps / 2 - 1; i++) {
+                        orders.addAll(List.of(1, 2));
+                    }
+                    orders.addAll(List.of(1, 1));
+                } else {
+                    for (int i = 0; i < steps / 2; i++) {
+                        orders.addAll(List.of(1, 2));
+                    }
+                    orders.add(1);
+                }
+            } else {
+                for (int i = 0; i < steps; i++) {
+                    orders.add(1);
+                }
+            }
+        } else {
+            List<Integer> block = order == 3 ? List.of(1, 2, 3) : order == 2 ? List.of(1, 2) : List.of(1);
+            for (int i = 0; i < steps / order; i++) {
+                orders.addAll(block);
+            }
+        }
+        return orders.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
+        double[] lin = NoiseSchedules.npLinspace(0, numTrain - 1 - clipped, n + 1, true);
+        double[] ts = new double[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = NoiseSchedules.npRound(lin[n - i]);
+        }
+        double[] sig;
+        if (config.getBoolean("use_karras_sigmas")) {
+            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
+            }
+        } else {
+            sig = NoiseSchedules.interp(ts, trainSigmas);
+        }
+        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
+                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
+                : 0.0;
+        // set_timesteps switches lower_order_final on for uneven steps or a zero final sigma
+        boolean lowerOrderFinal = config.getBoolean("lower_order_final")
+                || n % solverOrder != 0
+                || "zero".equals(config.getString("final_sigmas_type"));
+        return new Run(ts, VpSchedulerRun.withLast(sig, last), n, orderList(n, lowerOrderFinal));
+    }
+
+    /** One DPM-Solver singlestep generation. */
+    final class Run extends VpSchedulerRun {
+        private final int[] orderList;
+        private NDArray blockSample;
+
+        Run(double[] ts, float[] sigmas, int n, int[] orderList) {
+            super(ts, sigmas, n, solverOrder);
+            this.orderList = orderList;
+        }
+
+        @Override
+        public Map<String, double[]> extraSchedules() {
+            double[] o = new double[orderList.length];
+            for (int i = 0; i < o.length; i++) {
+                o[i] = orderList[i];
+            }
+            return Map.of("order_list", o);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            NDArray dropped = null;
+            NDArray oldBlock = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                s.in(blockSample);
+                historyIn(s);
+                NDArray converted = "dpmsolver++".equals(algorithm)
+                        ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])
+                        : modelOutput.duplicate();
+                dropped = pushModelOutput(s, converted);
+                int order = orderList[stepIndex];
+                while (m(order) == null) {
+                    order--;
+                }
+                if (order == 1) {
+                    oldBlock = blockSample;
+                    blockSample = s.keepCopy(sample);
+                }
+                NDArray x = blockSample;
+                NDArray prev;
+                if (order == 1) {
+                    prev = firstOrder(m(1), x);
+                } else if (order == 2) {
+                    prev = secondOrder(x);
+                } else {
+                    prev = thirdOrder(x);
+                }
+                stepIndex++;
+                return new StepResult(s.out(prev), null);
+            } finally {
+                release(dropped);
+                release(oldBlock);
+            }
+        }
+
+        private NDArray firstOrder(NDArray m0, NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS = sigmas[stepIndex];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS = VpMath.alpha(sS);
+            float sigmaS = sS * alphaS;
+            float h = VpMath.lambda(sT) - VpMath.lambda(sS);
+            if ("dpmsolver++".equals(algorithm)) {
+                return sample.mul(sigmaT / sigmaS).sub(m0.mul(alphaT * (VpMath.exp(-h) - 1.0f)));
+            }
+            return sample.mul(alphaT / alphaS).sub(m0.mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+        }
+
+        private NDArray secondOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS1 = sigmas[stepIndex - 1];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS1 = VpMath.alpha(sS1);
+            float sigmaS1 = sS1 * alphaS1;
+            float lambdaT = VpMath.lambda(sT);
+            float lambdaS0 = VpMath.lambda(sigmas[stepIndex]);
+            float lambdaS1 = VpMath.lambda(sS1);
+            NDArray m0 = m(1);
+            NDArray m1 = m(2);
+            float h = lambdaT - lambdaS1;
+            float h0 = lambdaS0 - lambdaS1;
+            float r0 = h0 / h;
+            NDArray d0 = m1;
+            NDArray d1 = m0.sub(m1).mul(1.0f / r0);
+            boolean mid = "midpoint".equals(solverType);
+            if ("dpmsolver++".equals(algorithm)) {
+                float c = alphaT * (VpMath.exp(-h) - 1.0f);
+                NDArray x = sample.mul(sigmaT / sigmaS1).sub(d0.mul(c));
+                return mid ? x.sub(d1.mul(0.5f * c))
+                        : x.add(d1.mul(alphaT * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
+            }
+            float c = sigmaT * (VpMath.exp(h) - 1.0f);
+            NDArray x = sample.mul(alphaT / alphaS1).sub(d0.mul(c));
+            return mid ? x.sub(d1.mul(0.5f * c)) : x.sub(d1.mul(sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
+        }
+
+        private NDArray thirdOrder(NDArray sample) {
+            float sT = sigmas[stepIndex + 1];
+            float sS2 = sigmas[stepIndex - 2];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS2 = VpMath.alpha(sS2);
+            float sigmaS2 = sS2 * alphaS2;
+            float lambdaT = VpMath.lambda(sT);
+            float lambdaS0 = VpMath.lambda(sigmas[stepIndex]);
+            float lambdaS1 = VpMath.lambda(sigmas[stepIndex - 1]);
+            float lambdaS2 = VpMath.lambda(sS2);
+            NDArray m0 = m(1);
+            NDArray m1 = m(2);
+            NDArray m2 = m(3);
+            float h = lambdaT - lambdaS2;
+            float h0 = lambdaS0 - lambdaS2;
+            float h1 = lambdaS1 - lambdaS2;
+            float r0 = h0 / h;
+            float r1 = h1 / h;
+            NDArray d0 = m2;
+            NDArray d10 = m1.sub(m2).mul(1.0f / r1);
+            NDArray d11 = m0.sub(m2).mul(1.0f / r0);
+            NDArray d1 = d10.mul(r0).sub(d11.mul(r1)).div(r0 - r1);
+            NDArray d2 = d11.sub(d10).mul(2.0f).div(r0 - r1);
+            boolean mid = "midpoint".equals(solverType);
+            if ("dpmsolver++".equals(algorithm)) {
+                float e = VpMath.exp(-h) - 1.0f;
+                NDArray x = sample.mul(sigmaT / sigmaS2).sub(d0.mul(alphaT * e));
+                if (mid) {
+                    return x.add(d11.mul(alphaT * (e / h + 1.0f)));
+                }
+                return x.add(d1.mul(alphaT * (e / h + 1.0f)))
+                        .sub(d2.mul(alphaT * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
+            }
+            float e = VpMath.exp(h) - 1.0f;
+            NDArray x = sample.mul(alphaT / alphaS2).sub(d0.mul(sigmaT * e));
+            if (mid) {
+                return x.sub(d11.mul(sigmaT * (e / h - 1.0f)));
+            }
+            return x.sub(d1.mul(sigmaT * (e / h - 1.0f)))
+                    .sub(d2.mul(sigmaT * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
+        }
+
+        @Override
+        public void close() {
+            blockSample = null;
+            super.close();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/** Port of diffusers' {@code EulerAncestralDiscreteScheduler}: ancestral Euler steps (fresh noise every step). */
+public final class EulerAncestralDiscreteScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "EulerAncestralDiscreteScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "prediction_type", "epsilon",
+                "timestep_spacing", "linspace",
+                "steps_offset", 0,
+                "rescale_betas_zero_snr", false);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] trainSigmas;
+    private final int numTrain;
+
+    EulerAncestralDiscreteScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        this.config = config;
+        this.numTrain = config.getInt("num_train_timesteps");
+        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, numInferenceSteps, numTrain);
+        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+        return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), numInferenceSteps);
+    }
+
+    /** One Euler-ancestral generation. */
+    final class Run extends SigmaSchedulerRun {
+
+        Run(double[] ts, float[] sigmas, int n) {
+            super(ts, sigmas, n, 1, config.getString("timestep_spacing"));
+        }
+
+        @Override
+        public NDArray scaleModelInput(NDArray sample, double t) {
+            ensureStepIndex(t);
+            return scaleBySigma(sample, sigmas[stepIndex]);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            float sigma = sigmas[stepIndex];
+            float from = sigma;
+            float to = sigmas[stepIndex + 1];
+            float up = (float) Math.sqrt(to * to * (from * from - to * to) / (from * from));
+            float down = (float) Math.sqrt(to * to - up * up);
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                NDArray predOriginal = sample.sub(modelOutput.mul(sigma));
+                NDArray derivative = sample.sub(predOriginal).div(sigma);
+                float dt = down - sigma;
+                NDArray prev = sample.add(derivative.mul(dt));
+                NDArray z = s.noise(noise, modelOutput);
+                prev = prev.add(z.mul(up));
+                stepIndex++;
+                return new StepResult(s.out(prev), s.out(predOriginal));
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/**
+ * Port of diffusers' {@code KDPM2DiscreteScheduler}: DPM-Solver-2 (Karras et al. 2022), a midpoint step through the
+ * geometric mean of neighbouring sigmas; two model calls per step.
+ */
+public final class KDpm2DiscreteScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "KDPM2DiscreteScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.00085, 0.012, "linear",
+                "use_karras_sigmas", false,
+                "prediction_type", "epsilon",
+                "timestep_spacing", "linspace",
+                "steps_offset", 0);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+
+    KDpm2DiscreteScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        this.config = config;
+        this.numTrain = config.getInt("num_train_timesteps");
+        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    /** cat(x[:1], x[1:].repeat_interleave(2), x[-1:]). */
+    static float[] interleave(float[] x) {
+        int m = x.length;
+        float[] out = new float[2 * m];
+        out[0] = x[0];
+        for (int i = 1; i < m; i++) {
+            out[2 * i - 1] = x[i];
+            out[2 * i] = x[i];
+        }
+        out[2 * m - 1] = x[m - 1];
+        return out;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
+        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+        if (config.getBoolean("use_karras_sigmas")) {
+            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
+            }
+        }
+        float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
+        float[] interpol = new float[base.length];
+        for (int i = 0; i < base.length; i++) {
+            float rolled = base[(i - 1 + base.length) % base.length];
+            interpol[i] = (float) Math.exp(NoiseSchedules.lerpHalf(
+                    (float) Math.log(base[i]), (float) Math.log(rolled)));
+        }
+        double[] all = new double[2 * n - 1];
+        all[0] = ts[0];
+        for (int i = 1; i < n; i++) {
+            all[2 * i - 1] = NoiseSchedules.sigmaToTF32(interpol[i], logSigmas);
+            all[2 * i] = ts[i];
+        }
+        return new Run(all, interleave(base), interleave(interpol), n);
+    }
+
+    /** One KDPM2 generation. */
+    final class Run extends SigmaSchedulerRun {
+        private final float[] sigmasInterpol;
+        private NDArray firstSample;
+
+        Run(double[] ts, float[] sigmas, float[] sigmasInterpol, int n) {
+            super(ts, sigmas, n, 2, config.getString("timestep_spacing"));
+            this.sigmasInterpol = sigmasInterpol;
+        }
+
+        @Override
+        public Map<String, double[]> extraSchedules() {
+            return Map.of("sigmas_interpol", NoiseSchedules.widen(sigmasInterpol));
+        }
+
+        @Override
+        public double initNoiseSigma() {
+            return super.initNoiseSigma();
+        }
+
+        @Override
+        public NDArray scaleModelInput(NDArray sample, double t) {
+            ensureStepIndex(t);
+            float sigma = firstSample == null ? sigmas[stepIndex] : sigmasInterpol[stepIndex];
+            return scaleBySigma(sample, sigma);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            boolean first = firstSample == null;
+            float sigma;
+            float sigmaInterpol;
+            float sigmaNext;
+            if (first) {
+                sigma = sigmas[stepIndex];
+                sigmaInterpol = sigmasInterpol[stepIndex + 1];
+                sigmaNext = sigmas[stepIndex + 1];
+            } else {
+                sigma = sigmas[stepIndex - 1];
+                sigmaInterpol = sigmasInterpol[stepIndex];
+                sigmaNext = sigmas[stepIndex];
+            }
+            float sigmaHat = sigma;
+            NDArray old = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                s.in(firstSample);
+                float sigmaInput = first ? sigmaHat : sigmaInterpol;
+                NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
+                NDArray prev;
+                if (first) {
+                    NDArray derivative = sample.sub(predOriginal).div(sigmaHat);
+                    float dt = sigmaInterpol - sigmaHat;
+                    firstSample = s.keepCopy(sample);
+                    prev = sample.add(derivative.mul(dt));
+                } else {
+                    NDArray derivative = sample.sub(predOriginal).div(sigmaInterpol);
+                    float dt = sigmaNext - sigmaHat;
+                    prev = firstSample.add(derivative.mul(dt));
+                    old = firstSample;
+                    firstSample = null;
+                }
+                stepIndex++;
+                return new StepResult(s.out(prev), null);
+            } finally {
+                release(old);
+            }
+        }
+
+        @Override
+        public void close() {
+            firstSample = null;
+            super.close();
+        }
+    }
+}

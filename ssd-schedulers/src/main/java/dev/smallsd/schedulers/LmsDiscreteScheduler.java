@@ -1,0 +1,164 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Port of diffusers' {@code LMSDiscreteScheduler}: linear multistep (order 4) over sigmas, with integration
+ * coefficients of the Lagrange basis polynomials (computed exactly by Gauss–Legendre quadrature, where diffusers
+ * uses {@code scipy.integrate.quad}).
+ */
+public final class LmsDiscreteScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "LMSDiscreteScheduler";
+    private static final int ORDER = 4;
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "use_karras_sigmas", false,
+                "prediction_type", "epsilon",
+                "timestep_spacing", "linspace",
+                "steps_offset", 0);
+    }
+
+    private static final double[] GL_X = {-Math.sqrt(3.0 / 5.0), 0.0, Math.sqrt(3.0 / 5.0)};
+    private static final double[] GL_W = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
+
+    private final SchedulerConfig config;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+
+    LmsDiscreteScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        this.config = config;
+        this.numTrain = config.getInt("num_train_timesteps");
+        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
+        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+        if (config.getBoolean("use_karras_sigmas")) {
+            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
+            }
+        }
+        return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), n);
+    }
+
+    /** One LMS generation. */
+    final class Run extends SigmaSchedulerRun {
+        private final Deque<NDArray> derivatives = new ArrayDeque<>();
+        private final List<Double> coefficientLog = new ArrayList<>();
+
+        Run(double[] ts, float[] sigmas, int n) {
+            super(ts, sigmas, n, 1, config.getString("timestep_spacing"));
+        }
+
+        @Override
+        public Map<String, double[]> extraSchedules() {
+            double[] c = new double[coefficientLog.size()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = coefficientLog.get(i);
+            }
+            return Map.of("lms_coefficients", c);
+        }
+
+        @Override
+        public NDArray scaleModelInput(NDArray sample, double t) {
+            ensureStepIndex(t);
+            return scaleBySigma(sample, sigmas[stepIndex]);
+        }
+
+        /** ∫ over [σ_t, σ_{t+1}] of the Lagrange basis polynomial of {@code current} among the last points. */
+        double coefficient(int order, int t, int current) {
+            double a = sigmas[t];
+            double b = sigmas[t + 1];
+            double half = (b - a) / 2;
+            double mid = (a + b) / 2;
+            double sum = 0;
+            for (int q = 0; q < GL_X.length; q++) {
+                double tau = half * GL_X[q] + mid;
+                double prod = 1.0;
+                for (int k = 0; k < order; k++) {
+                    if (k == current) {
+                        continue;
+                    }
+                    prod *= (tau - sigmas[t - k]) / ((double) sigmas[t - current] - sigmas[t - k]);
+                }
+                sum += GL_W[q] * prod;
+            }
+            return half * sum;
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            float sigma = sigmas[stepIndex];
+            NDArray dropped = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                for (NDArray d : derivatives) {
+                    s.in(d);
+                }
+                NDArray predOriginal = sample.sub(modelOutput.mul(sigma));
+                NDArray derivative = sample.sub(predOriginal).div(sigma);
+                derivatives.addLast(s.keep(derivative.duplicate()));
+                if (derivatives.size() > ORDER) {
+                    dropped = derivatives.removeFirst();
+                }
+                int order = Math.min(stepIndex + 1, ORDER);
+                double[] coeffs = new double[order];
+                for (int c = 0; c < order; c++) {
+                    coeffs[c] = coefficient(order, stepIndex, c);
+                    coefficientLog.add(coeffs[c]);
+                }
+                NDArray acc = null;
+                Iterator<NDArray> newestFirst = derivatives.descendingIterator();
+                for (int c = 0; c < order && newestFirst.hasNext(); c++) {
+                    NDArray term = newestFirst.next().mul((float) coeffs[c]);
+                    acc = acc == null ? term : acc.add(term);
+                }
+                NDArray prev = sample.add(acc);
+                stepIndex++;
+                return new StepResult(s.out(prev), s.out(predOriginal));
+            } finally {
+                release(dropped);
+            }
+        }
+
+        @Override
+        public void close() {
+            derivatives.clear();
+            super.close();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.util.JsonUtils;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Builds schedulers with diffusers' {@code from_config} semantics.
+ *
+ * <p>Resolution of a class's configuration, as diffusers does it when a pipeline switches schedulers with
+ * {@code Cls.from_config(pipe.scheduler.config, **overrides)}:
+ * <ol>
+ *   <li>start from the class's own constructor defaults;</li>
+ *   <li>take every key of the base config that the class's constructor has (keys starting with {@code _}, keys the
+ *       class does not know and keys listed in {@code _use_default_values} are ignored) — so a key the base
+ *       scheduler only had at its own default (e.g. PNDM's {@code timestep_spacing}) is not inherited;</li>
+ *   <li>apply the overrides (which must be keys of the class).</li>
+ * </ol>
+ */
+public final class Schedulers {
+
+    private record Entry(Supplier<Map<String, Object>> defaults, Function<SchedulerConfig, Scheduler> factory) {}
+
+    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        REGISTRY.put(PndmScheduler.CLASS_NAME, new Entry(PndmScheduler::defaults, PndmScheduler::new));
+        REGISTRY.put(DdimScheduler.CLASS_NAME, new Entry(DdimScheduler::defaults, DdimScheduler::new));
+        REGISTRY.put(DdpmScheduler.CLASS_NAME, new Entry(DdpmScheduler::defaults, DdpmScheduler::new));
+        REGISTRY.put(DpmSolverMultistepScheduler.CLASS_NAME,
+                new Entry(DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new));
+        REGISTRY.put(DpmSolverSinglestepScheduler.CLASS_NAME,
+                new Entry(DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new));
+        REGISTRY.put(EulerDiscreteScheduler.CLASS_NAME,
+                new Entry(EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new));
+        REGISTRY.put(EulerAncestralDiscreteScheduler.CLASS_NAME,
+                new Entry(EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new));
+        REGISTRY.put(LmsDiscreteScheduler.CLASS_NAME,
+                new Entry(LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new));
+        REGISTRY.put(HeunDiscreteScheduler.CLASS_NAME,
+                new Entry(HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new));
+        REGISTRY.put(KDpm2DiscreteScheduler.CLASS_NAME,
+                new Entry(KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new));
+        REGISTRY.put(KDpm2AncestralDiscreteScheduler.CLASS_NAME,
+                new Entry(KDpm2AncestralDiscreteScheduler::defaults, KDpm2AncestralDiscreteScheduler::new));
+        REGISTRY.put(UniPcMultistepScheduler.CLASS_NAME,
+                new Entry(UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new));
+        REGISTRY.put(DeisMultistepScheduler.CLASS_NAME,
+                new Entry(DeisMultistepScheduler::defaults, DeisMultistepScheduler::new));
+        REGISTRY.put(LcmScheduler.CLASS_NAME, new Entry(LcmScheduler::defaults, LcmScheduler::new));
+    }
+
+    private Schedulers() {}
+
+    /**
+     * Returns the diffusers class names this module implements.
+     *
+     * @return the class names
+     */
+    public static Set<String> classNames() {
+        return java.util.Collections.unmodifiableSet(REGISTRY.keySet());
+    }
+
+    /**
+     * Returns a class's constructor defaults (its config keys with their default values).
+     *
+     * @param className the diffusers class name
+     * @return the defaults
+     */
+    public static Map<String, Object> classDefaults(String className) {
+        return entry(className).defaults().get();
+    }
+
+    /**
+     * Reads a {@code scheduler_config.json} and builds the scheduler its {@code _class_name} names.
+     *
+     * @param schedulerConfigJson the path of the JSON file
+     * @return the scheduler
+     * @throws IOException if the file cannot be read
+     */
+    public static Scheduler fromConfig(Path schedulerConfigJson) throws IOException {
+        Map<String, Object> map = readJson(schedulerConfigJson);
+        Object cls = map.get("_class_name");
+        if (!(cls instanceof String name)) {
+            throw new IllegalArgumentException(schedulerConfigJson + " has no _class_name");
+        }
+        return fromConfig(map, name, Map.of());
+    }
+
+    /**
+     * Reads a scheduler config JSON file into a map (numbers as {@link Double}).
+     *
+     * @param json the path
+     * @return the config map
+     * @throws IOException if the file cannot be read
+     */
+    public static Map<String, Object> readJson(Path json) throws IOException {
+        try (Reader r = Files.newBufferedReader(json, StandardCharsets.UTF_8)) {
+            Map<String, Object> map = JsonUtils.GSON.fromJson(r, new TypeToken<Map<String, Object>>() {}.getType());
+            if (map == null) {
+                throw new IOException(json + " is empty");
+            }
+            return map;
+        }
+    }
+
+    /**
+     * Builds a scheduler of class {@code className} from a base config (e.g. the pipeline's scheduler config) with
+     * overrides, like {@code Cls.from_config(base, **overrides)}.
+     *
+     * @param baseConfig the base config; unknown keys are ignored
+     * @param className the diffusers class to build
+     * @param overrides keys of that class to set
+     * @return the scheduler
+     * @throws IllegalArgumentException for an unknown class or override key
+     */
+    public static Scheduler fromConfig(Map<String, Object> baseConfig, String className, Map<String, Object> overrides) {
+        return entry(className).factory().apply(resolve(baseConfig, className, overrides));
+    }
+
+    /**
+     * Builds the scheduler a {@link SchedulerType} stands for, over a base config.
+     *
+     * @param type the user-facing scheduler type
+     * @param baseConfig the base config
+     * @return the scheduler
+     */
+    public static Scheduler create(SchedulerType type, Map<String, Object> baseConfig) {
+        return fromConfig(baseConfig, type.className(), type.overrides());
+    }
+
+    /**
+     * Resolves a class's configuration (see the class documentation).
+     *
+     * @param baseConfig the base config
+     * @param className the diffusers class
+     * @param overrides the overrides
+     * @return the resolved configuration
+     */
+    public static SchedulerConfig resolve(
+            Map<String, Object> baseConfig, String className, Map<String, Object> overrides) {
+        Map<String, Object> values = new LinkedHashMap<>(entry(className).defaults().get());
+        Set<String> usedDefaults = new HashSet<>();
+        Object ud = baseConfig.get("_use_default_values");
+        if (ud instanceof Collection<?> c) {
+            for (Object o : c) {
+                usedDefaults.add(String.valueOf(o));
+            }
+        }
+        for (Map.Entry<String, Object> e : baseConfig.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith("_") && values.containsKey(k) && !usedDefaults.contains(k)) {
+                values.put(k, normalize(e.getValue()));
+            }
+        }
+        for (Map.Entry<String, Object> e : overrides.entrySet()) {
+            if (!values.containsKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        className + " has no config key '" + e.getKey() + "'; valid keys: " + values.keySet());
+            }
+            values.put(e.getKey(), normalize(e.getValue()));
+        }
+        return new SchedulerConfig(className, values);
+    }
+
+    private static Object normalize(Object v) {
+        if (v instanceof Number n && !(v instanceof Double)) {
+            return n.doubleValue() == Math.rint(n.doubleValue()) && !(v instanceof Float)
+                    ? (Object) n.intValue()
+                    : (Object) n.doubleValue();
+        }
+        if (v instanceof double[] arr) {
+            List<Object> list = new java.util.ArrayList<>();
+            for (double d : arr) {
+                list.add(d);
+            }
+            return java.util.Collections.unmodifiableList(list);
+        }
+        if (v instanceof List<?> list) {
+            List<Object> copy = new java.util.ArrayList<>();
+            for (Object o : list) {
+                copy.add(normalize(o));
+            }
+            return java.util.Collections.unmodifiableList(copy);
+        }
+        return v;
+    }
+
+    private static Entry entry(String className) {
+        Entry e = REGISTRY.get(className);
+        if (e == null) {
+            throw new IllegalArgumentException(
+                    "unknown scheduler class '" + className + "'; supported: " + REGISTRY.keySet());
+        }
+        return e;
+    }
+}

@@ -1,0 +1,333 @@
+package dev.smallsd.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Port of diffusers' {@code UniPCMultistepScheduler}: unified predictor–corrector (UniP-p / UniC-p, B(h) variants
+ * bh1 / bh2) over sigmas ending at σ_min.
+ */
+public final class UniPcMultistepScheduler implements Scheduler {
+
+    static final String CLASS_NAME = "UniPCMultistepScheduler";
+
+    static Map<String, Object> defaults() {
+        return ConfigDefaults.of(0.0001, 0.02, "linear",
+                "solver_order", 2,
+                "prediction_type", "epsilon",
+                "thresholding", false,
+                "dynamic_thresholding_ratio", 0.995,
+                "sample_max_value", 1.0,
+                "predict_x0", true,
+                "solver_type", "bh2",
+                "lower_order_final", true,
+                "disable_corrector", ConfigDefaults.emptyList(),
+                "solver_p", null,
+                "use_karras_sigmas", false,
+                "timestep_spacing", "linspace",
+                "steps_offset", 0);
+    }
+
+    private final SchedulerConfig config;
+    private final float[] alphasCumprod;
+    private final float[] trainSigmas;
+    private final float[] logSigmas;
+    private final int numTrain;
+    private final int solverOrder;
+    private final boolean predictX0;
+    private final boolean bh1;
+    private final Set<Integer> disableCorrector = new HashSet<>();
+
+    UniPcMultistepScheduler(SchedulerConfig config) {
+        ConfigDefaults.requireSupported(config);
+        if (config.get("solver_p") != null) {
+            throw NoiseSchedules.unsupported("solver_p", config.get("solver_p"));
+        }
+        String st = config.getString("solver_type");
+        if (!"bh1".equals(st) && !"bh2".equals(st)) {
+            throw NoiseSchedules.unsupported("solver_type", st);
+        }
+        this.config = config;
+        this.bh1 = "bh1".equals(st);
+        this.predictX0 = config.getBoolean("predict_x0");
+        this.numTrain = config.getInt("num_train_timesteps");
+        this.solverOrder = config.getInt("solver_order");
+        if (solverOrder < 1) {
+            throw NoiseSchedules.unsupported("solver_order", solverOrder);
+        }
+        Object dc = config.get("disable_corrector");
+        if (dc instanceof List<?> list) {
+            for (Object v : list) {
+                disableCorrector.add(((Number) v).intValue());
+            }
+        }
+        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
+        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
+        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+    }
+
+    @Override
+    public String className() {
+        return CLASS_NAME;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int numTrainTimesteps() {
+        return numTrain;
+    }
+
+    @Override
+    public SchedulerRun newRun(int numInferenceSteps) {
+        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+        int n = numInferenceSteps;
+        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
+        float[] sig;
+        if (config.getBoolean("use_karras_sigmas")) {
+            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
+            ts = new double[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
+            }
+            sig = VpSchedulerRun.withLast(k, k[n - 1]);
+        } else {
+            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
+                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
+        }
+        return new Run(ts, sig, ts.length);
+    }
+
+    /** One UniPC generation. */
+    final class Run extends VpSchedulerRun {
+        private int lowerOrderNums;
+        private int thisOrder;
+        private NDArray lastSample;
+
+        Run(double[] ts, float[] sigmas, int n) {
+            super(ts, sigmas, n, solverOrder);
+        }
+
+        @Override
+        public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
+            ensureStepIndex(t);
+            boolean useCorrector =
+                    stepIndex > 0 && !disableCorrector.contains(stepIndex - 1) && lastSample != null;
+            NDArray dropped = null;
+            NDArray oldLast = null;
+            try (Scope s = new Scope(sample)) {
+                s.in(modelOutput);
+                s.in(sample);
+                s.in(lastSample);
+                historyIn(s);
+                NDArray converted = predictX0
+                        ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])
+                        : modelOutput.duplicate();
+                NDArray x = sample;
+                if (useCorrector) {
+                    x = corrector(converted, lastSample, sample, thisOrder);
+                }
+                dropped = pushModelOutput(s, converted);
+                int order = config.getBoolean("lower_order_final")
+                        ? Math.min(solverOrder, timesteps.length - stepIndex)
+                        : solverOrder;
+                thisOrder = Math.min(order, lowerOrderNums + 1);
+                oldLast = lastSample;
+                lastSample = x == sample ? s.keepCopy(x) : s.keep(x.duplicate());
+                NDArray prev = predictor(x, thisOrder);
+                if (lowerOrderNums < solverOrder) {
+                    lowerOrderNums++;
+                }
+                stepIndex++;
+                return new StepResult(s.out(prev), null);
+            } finally {
+                release(dropped);
+                release(oldLast);
+            }
+        }
+
+        /** Solves the small linear system R·ρ = b (Gaussian elimination with partial pivoting, in double). */
+        private double[] solve(double[][] a, double[] b) {
+            int n = b.length;
+            double[][] m = new double[n][n + 1];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(a[i], 0, m[i], 0, n);
+                m[i][n] = b[i];
+            }
+            for (int c = 0; c < n; c++) {
+                int p = c;
+                for (int r = c + 1; r < n; r++) {
+                    if (Math.abs(m[r][c]) > Math.abs(m[p][c])) {
+                        p = r;
+                    }
+                }
+                double[] tmp = m[c];
+                m[c] = m[p];
+                m[p] = tmp;
+                for (int r = c + 1; r < n; r++) {
+                    double f = m[r][c] / m[c][c];
+                    for (int k = c; k <= n; k++) {
+                        m[r][k] -= f * m[c][k];
+                    }
+                }
+            }
+            double[] x = new double[n];
+            for (int r = n - 1; r >= 0; r--) {
+                double v = m[r][n];
+                for (int k = r + 1; k < n; k++) {
+                    v -= m[r][k] * x[k];
+                }
+                x[r] = v / m[r][r];
+            }
+            return x;
+        }
+
+        /** The B(h)-weighted right-hand side b and matrix R of UniPC for the given rks. */
+        private double[][] system(float[] rks, float hh, int order, float[] bOut) {
+            float hPhi1 = VpMath.expm1(hh);
+            float hPhiK = hPhi1 / hh - 1;
+            int factorial = 1;
+            float bH = bh1 ? hh : VpMath.expm1(hh);
+            double[][] r = new double[order][rks.length];
+            for (int i = 1; i <= order; i++) {
+                for (int k = 0; k < rks.length; k++) {
+                    r[i - 1][k] = (float) Math.pow(rks[k], i - 1);
+                }
+                bOut[i - 1] = hPhiK * factorial / bH;
+                factorial *= i + 1;
+                hPhiK = hPhiK / hh - 1.0f / factorial;
+            }
+            return r;
+        }
+
+        private NDArray predictor(NDArray x, int order) {
+            float sT = sigmas[stepIndex + 1];
+            float sS0 = sigmas[stepIndex];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS0 = VpMath.alpha(sS0);
+            float sigmaS0 = sS0 * alphaS0;
+            float lambdaS0 = VpMath.lambda(sS0);
+            float h = VpMath.lambda(sT) - lambdaS0;
+            NDArray m0 = m(1);
+            float[] rks = new float[order];
+            NDArray[] d1s = new NDArray[order - 1];
+            for (int i = 1; i < order; i++) {
+                int si = stepIndex - i;
+                NDArray mi = m(i + 1);
+                float rk = (VpMath.lambda(sigmas[si]) - lambdaS0) / h;
+                rks[i - 1] = rk;
+                d1s[i - 1] = mi.sub(m0).div(rk);
+            }
+            rks[order - 1] = 1.0f;
+            float hh = predictX0 ? -h : h;
+            float hPhi1 = VpMath.expm1(hh);
+            float bH = bh1 ? hh : VpMath.expm1(hh);
+            NDArray predRes = null;
+            if (order > 1) {
+                float[] rhos;
+                if (order == 2) {
+                    rhos = new float[] {0.5f};
+                } else {
+                    float[] b = new float[order];
+                    double[][] r = system(rks, hh, order, b);
+                    double[][] sub = new double[order - 1][order - 1];
+                    double[] bSub = new double[order - 1];
+                    for (int i = 0; i < order - 1; i++) {
+                        System.arraycopy(r[i], 0, sub[i], 0, order - 1);
+                        bSub[i] = b[i];
+                    }
+                    double[] sol = solve(sub, bSub);
+                    rhos = new float[sol.length];
+                    for (int i = 0; i < sol.length; i++) {
+                        rhos[i] = (float) sol[i];
+                    }
+                }
+                for (int k = 0; k < d1s.length; k++) {
+                    NDArray term = d1s[k].mul(rhos[k]);
+                    predRes = predRes == null ? term : predRes.add(term);
+                }
+            }
+            NDArray xt;
+            if (predictX0) {
+                xt = x.mul(sigmaT / sigmaS0).sub(m0.mul(alphaT * hPhi1));
+                if (predRes != null) {
+                    xt = xt.sub(predRes.mul(alphaT * bH));
+                }
+            } else {
+                xt = x.mul(alphaT / alphaS0).sub(m0.mul(sigmaT * hPhi1));
+                if (predRes != null) {
+                    xt = xt.sub(predRes.mul(sigmaT * bH));
+                }
+            }
+            return xt;
+        }
+
+        private NDArray corrector(NDArray modelT, NDArray last, NDArray thisSample, int order) {
+            float sT = sigmas[stepIndex];
+            float sS0 = sigmas[stepIndex - 1];
+            float alphaT = VpMath.alpha(sT);
+            float sigmaT = sT * alphaT;
+            float alphaS0 = VpMath.alpha(sS0);
+            float sigmaS0 = sS0 * alphaS0;
+            float lambdaS0 = VpMath.lambda(sS0);
+            float h = VpMath.lambda(sT) - lambdaS0;
+            NDArray m0 = m(1);
+            float[] rks = new float[order];
+            NDArray[] d1s = new NDArray[order - 1];
+            for (int i = 1; i < order; i++) {
+                int si = stepIndex - (i + 1);
+                NDArray mi = m(i + 1);
+                float rk = (VpMath.lambda(sigmas[si]) - lambdaS0) / h;
+                rks[i - 1] = rk;
+                d1s[i - 1] = mi.sub(m0).div(rk);
+            }
+            rks[order - 1] = 1.0f;
+            float hh = predictX0 ? -h : h;
+            float hPhi1 = VpMath.expm1(hh);
+            float bH = bh1 ? hh : VpMath.expm1(hh);
+            float[] rhos;
+            if (order == 1) {
+                rhos = new float[] {0.5f};
+            } else {
+                float[] b = new float[order];
+                double[][] r = system(rks, hh, order, b);
+                double[] bd = new double[order];
+                for (int i = 0; i < order; i++) {
+                    bd[i] = b[i];
+                }
+                double[] sol = solve(r, bd);
+                rhos = new float[order];
+                for (int i = 0; i < order; i++) {
+                    rhos[i] = (float) sol[i];
+                }
+            }
+            NDArray corrRes = null;
+            for (int k = 0; k < d1s.length; k++) {
+                NDArray term = d1s[k].mul(rhos[k]);
+                corrRes = corrRes == null ? term : corrRes.add(term);
+            }
+            NDArray d1t = modelT.sub(m0);
+            NDArray inner = d1t.mul(rhos[rhos.length - 1]);
+            inner = corrRes == null ? inner : corrRes.add(inner);
+            if (predictX0) {
+                NDArray xt = last.mul(sigmaT / sigmaS0).sub(m0.mul(alphaT * hPhi1));
+                return xt.sub(inner.mul(alphaT * bH));
+            }
+            NDArray xt = last.mul(alphaT / alphaS0).sub(m0.mul(sigmaT * hPhi1));
+            return xt.sub(inner.mul(sigmaT * bH));
+        }
+
+        @Override
+        public void close() {
+            lastSample = null;
+            super.close();
+        }
+    }
+}
