@@ -7,6 +7,7 @@ import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyCheckerProvider;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.schedulers.Scheduler;
@@ -103,7 +104,7 @@ public final class PipelineLoader {
                     type -> cache.computeIfAbsent(type, k -> Schedulers.create(k, schedulerConfig));
             Scheduler scheduler = o.scheduler != null ? o.scheduler
                     : o.schedulerType != null ? factory.apply(o.schedulerType)
-                    : Schedulers.fromConfig(schedulerConfig);
+                    : defaultScheduler(dir, schedulerConfig);
             SafetyChecker checker = safetyChecker(o, dir);
             String name = o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
                     : o.modelPath.toAbsolutePath().normalize().getFileName().toString();
@@ -142,6 +143,20 @@ public final class PipelineLoader {
         LOG.warn("{} has a safety_checker but no SafetyChecker implementation is on the class path "
                 + "(add dev.smallsd:ssd-safety): images are NOT checked", o.modelPath);
         return null;
+    }
+
+    private static Scheduler defaultScheduler(ModelDirectory dir, Map<String, Object> config) {
+        Object cls = config.get("_class_name");
+        if (!(cls instanceof String name)) {
+            throw new ModelLoadException(dir.componentDir(ModelDirectory.SCHEDULER).resolve("scheduler_config.json"),
+                    "missing or non-string key '_class_name'");
+        }
+        try {
+            return Schedulers.fromConfig(config, name, Map.of());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new ModelLoadException(dir.componentDir(ModelDirectory.SCHEDULER).resolve("scheduler_config.json"),
+                    e.getMessage(), e);
+        }
     }
 
     private static long ms(long since) {

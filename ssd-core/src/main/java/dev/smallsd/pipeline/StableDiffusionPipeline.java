@@ -158,7 +158,7 @@ public final class StableDiffusionPipeline {
             long t1 = System.nanoTime();
 
             // 3. Denoising loop: one batched UNet call per step, guidance, scheduler step.
-            StepOptions options = StepOptions.defaults().withEta(request.eta());
+            StepOptions options = StepOptions.DEFAULT.withEta(request.eta());
             for (int i = 0; i < timesteps.length; i++) {
                 if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
                     throw new CancellationException("generation cancelled after " + i + " of " + timesteps.length
