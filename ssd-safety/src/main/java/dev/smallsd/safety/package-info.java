@@ -1,2 +1,10 @@
-/** The CLIP-embedding safety checker of Stable Diffusion and CLIP image preprocessing. */
+/**
+ * The CLIP-embedding safety checker of Stable Diffusion and its CLIP image preprocessing.
+ *
+ * <p>Preprocessing reproduces transformers' {@code CLIPImageProcessor} (formerly {@code CLIPFeatureExtractor}) on
+ * PIL exactly: {@link dev.smallsd.safety.ClipImageProcessor} runs the configured resize, centre crop, rescale and
+ * normalisation; {@link dev.smallsd.safety.PilResize} and {@link dev.smallsd.safety.PilFilter} are Pillow's
+ * fixed-point separable resampler and its filters; {@link dev.smallsd.safety.Rgb8Image} is the 8-bit RGB image they
+ * work on, with diffusers' {@code numpy_to_pil} rounding and PIL's {@code convert("RGB")}.
+ */
 package dev.smallsd.safety;
