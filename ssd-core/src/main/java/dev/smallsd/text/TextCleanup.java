@@ -1,0 +1,88 @@
+package dev.smallsd.text;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * How prompt text is cleaned before CLIP's regex split and byte-level BPE. The three reference tokenizers differ
+ * only here; for plain ASCII prompts all three give the same ids.
+ */
+public enum TextCleanup {
+    /**
+     * openai CLIP's {@code simple_tokenizer} (the reference, and transformers' {@code CLIPTokenizer} with
+     * {@code ftfy}, for every prompt without HTML entities): {@code ftfy.fix_text}, {@code html.unescape} twice,
+     * strip, whitespace runs to one space, lower-case. Mojibake repair of {@code ftfy} is not restated (see
+     * {@link #HF_FTFY}).
+     */
+    CLIP_FTFY,
+
+    /**
+     * transformers' {@code CLIPTokenizer} when {@code ftfy} is installed: the special tokens are split off first,
+     * then each piece gets {@code ftfy.fix_text}, whitespace runs to one space, strip, lower-case. Unlike
+     * {@link #CLIP_FTFY} there is no extra {@code html.unescape}, so entities survive in text containing
+     * {@code '<'}. ftfy's mojibake repair ({@code fix_encoding}'s re-decoding heuristics) is not restated: text that
+     * is UTF-8 mis-read as Latin-1/Windows-1252 is kept as written.
+     */
+    HF_FTFY,
+
+    /**
+     * transformers' {@code CLIPTokenizer} without {@code ftfy} (the usual diffusers install): the special tokens
+     * are split off first, then BERT's {@code BasicTokenizer} cleanup: control and format characters (such as
+     * U+200D) dropped, whitespace to a space, spaces around CJK ideographs, NFC, lower-case; no accent stripping,
+     * no punctuation split, no width or ligature fixes, no HTML unescaping.
+     */
+    HF_BASIC;
+
+    /**
+     * Cleans one prompt.
+     *
+     * @param text the prompt
+     * @param specialTokens the special token strings that transformers splits off before cleaning (BOS, EOS, …)
+     * @return the text to hand to the regex split and BPE
+     */
+    String clean(String text, List<String> specialTokens) {
+        switch (this) {
+            case CLIP_FTFY:
+                String fixed = Ftfy.fixText(text);
+                fixed = HtmlEntities.pyUnescape(HtmlEntities.pyUnescape(fixed));
+                return PyText.lower(PyText.whitespaceClean(PyText.strip(fixed)));
+            case HF_FTFY:
+                return aroundSpecialTokens(text, specialTokens,
+                        piece -> PyText.lower(PyText.whitespaceClean(Ftfy.fixText(piece))));
+            case HF_BASIC:
+                return aroundSpecialTokens(text, specialTokens, BasicCleanup::clean);
+            default:
+                throw new AssertionError(this);
+        }
+    }
+
+    /**
+     * transformers' added-token split: exact occurrences of the special tokens (earliest first, the longest at the
+     * same position) are kept verbatim; the text between them is cleaned piece by piece.
+     */
+    private static String aroundSpecialTokens(String text, List<String> specialTokens, UnaryOperator<String> clean) {
+        StringBuilder out = new StringBuilder(text.length());
+        int pos = 0;
+        while (pos <= text.length()) {
+            int bestAt = -1;
+            String best = null;
+            for (String t : specialTokens) {
+                if (t.isEmpty()) {
+                    continue;
+                }
+                int at = text.indexOf(t, pos);
+                if (at >= 0 && (bestAt < 0 || at < bestAt || (at == bestAt && t.length() > best.length()))) {
+                    bestAt = at;
+                    best = t;
+                }
+            }
+            if (best == null) {
+                out.append(clean.apply(text.substring(pos)));
+                break;
+            }
+            out.append(clean.apply(text.substring(pos, bestAt))).append(best);
+            pos = bestAt + best.length();
+        }
+        return out.toString();
+    }
+}
