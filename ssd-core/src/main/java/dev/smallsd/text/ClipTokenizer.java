@@ -13,13 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,24 +44,36 @@ import org.slf4j.LoggerFactory;
 public final class ClipTokenizer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClipTokenizer.class);
 
+    /**
+     * CLIP's split regex as openai and transformers run it over the cleaned text ({@code regex} module,
+     * {@code re.IGNORECASE}); used only to see which special token strings it matches whole.
+     */
+    private static final Pattern CLIP_REGEX = Pattern.compile(
+            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}"
+                    + "|[^\\p{IsWhite_Space}\\p{L}\\p{N}]+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+
     private final Native tokenizers;
     private final TextCleanup cleanup;
     private final int maxLength;
     private final int bosId;
     private final int eosId;
     private final int padId;
+    /** The special token strings (BOS, EOS, UNK, PAD, distinct) and their ids. */
+    private final Map<String, Integer> specialIds;
     private final List<String> specialTokens;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ClipTokenizer(Native tokenizers, TextCleanup cleanup, int maxLength, int bosId, int eosId, int padId,
-            List<String> specialTokens) {
+            Map<String, Integer> specialIds) {
         this.tokenizers = tokenizers;
         this.cleanup = cleanup;
         this.maxLength = maxLength;
         this.bosId = bosId;
         this.eosId = eosId;
         this.padId = padId;
-        this.specialTokens = specialTokens;
+        this.specialIds = specialIds;
+        this.specialTokens = List.copyOf(specialIds.keySet());
     }
 
     /**
@@ -90,11 +105,15 @@ public final class ClipTokenizer implements AutoCloseable {
         int bos = ClipTokenizerDefinition.idOf(def, settings.bos(), source, "bos_token");
         int eos = ClipTokenizerDefinition.idOf(def, settings.eos(), source, "eos_token");
         int pad = ClipTokenizerDefinition.idOf(def, settings.pad(), source, "pad_token");
+        int unk = ClipTokenizerDefinition.idOf(def, settings.unk(), source, "unk_token");
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        specials.putIfAbsent(settings.bos(), bos);
+        specials.putIfAbsent(settings.eos(), eos);
+        specials.putIfAbsent(settings.unk(), unk);
+        specials.putIfAbsent(settings.pad(), pad);
         int max = settings.modelMaxLength();
         String framed = ClipTokenizerDefinition.toJson(ClipTokenizerDefinition.framed(def, max, settings.pad(), pad));
-        String unframed = ClipTokenizerDefinition.toJson(ClipTokenizerDefinition.unframed(def));
-        List<String> specials = List.copyOf(new LinkedHashSet<>(List.of(settings.bos(), settings.eos(),
-                settings.unk(), settings.pad())));
+        String unframed = ClipTokenizerDefinition.toJson(ClipTokenizerDefinition.unframed(def, specials.keySet()));
 
         String len = Integer.toString(max);
         HuggingFaceTokenizer framedTok = load(source, framed, Map.of("addSpecialTokens", "true",
@@ -107,7 +126,8 @@ public final class ClipTokenizer implements AutoCloseable {
             framedTok.close();
             throw e;
         }
-        return new ClipTokenizer(new Native(framedTok, rawTok), TextCleanup.CLIP_FTFY, max, bos, eos, pad, specials);
+        return new ClipTokenizer(new Native(framedTok, rawTok), TextCleanup.CLIP_FTFY, max, bos, eos, pad,
+                Collections.unmodifiableMap(specials));
     }
 
     private static HuggingFaceTokenizer load(Path source, String json, Map<String, String> options) {
@@ -133,7 +153,7 @@ public final class ClipTokenizer implements AutoCloseable {
         Objects.requireNonNull(textCleanup, "textCleanup");
         ensureOpen();
         tokenizers.retain();
-        return new ClipTokenizer(tokenizers, textCleanup, maxLength, bosId, eosId, padId, specialTokens);
+        return new ClipTokenizer(tokenizers, textCleanup, maxLength, bosId, eosId, padId, specialIds);
     }
 
     /** @return the text cleanup applied before tokenization */
@@ -150,15 +170,30 @@ public final class ClipTokenizer implements AutoCloseable {
      */
     public long[] encode(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
-        String text = cleanText(prompt);
-        Encoding enc = tokenizers.call(t -> t.framed.encode(text));
-        long[] ids = enc.getIds();
-        if (ids.length != maxLength) {
-            throw new IllegalStateException("the tokenizer gave " + ids.length + " ids instead of " + maxLength);
+        List<Part> parts = parts(prompt);
+        if (parts.size() == 1 && parts.get(0).isText() && !containsSpecialToken(parts.get(0).text())) {
+            // the usual case: no special token strings, the native tokenizer frames the ids itself
+            String text = parts.get(0).text();
+            Encoding enc = tokenizers.call(t -> t.framed.encode(text));
+            long[] ids = enc.getIds();
+            if (ids.length != maxLength) {
+                throw new IllegalStateException("the tokenizer gave " + ids.length + " ids instead of " + maxLength);
+            }
+            if (enc.exceedMaxLength() && LOG.isWarnEnabled()) {
+                List<String> tokens = tokenizers.call(t -> Arrays.asList(t.raw.encode(text).getTokens()));
+                LOG.warn(truncationMessage(maxLength, tokens.subList(maxLength - 2, tokens.size())));
+            }
+            return ids;
         }
-        if (enc.exceedMaxLength() && LOG.isWarnEnabled()) {
-            List<String> tokens = tokenizers.call(t -> Arrays.asList(t.raw.encode(text).getTokens()));
-            LOG.warn(truncationMessage(maxLength, tokens.subList(maxLength - 2, tokens.size())));
+        Raw raw = raw(parts);
+        int body = Math.min(raw.ids().length, maxLength - 2);
+        long[] ids = new long[maxLength];
+        Arrays.fill(ids, padId);
+        ids[0] = bosId;
+        System.arraycopy(raw.ids(), 0, ids, 1, body);
+        ids[body + 1] = eosId;
+        if (raw.ids().length > body && LOG.isWarnEnabled()) {
+            LOG.warn(truncationMessage(maxLength, raw.tokens().subList(body, raw.tokens().size())));
         }
         return ids;
     }
@@ -186,8 +221,7 @@ public final class ClipTokenizer implements AutoCloseable {
      */
     public List<String> tokenize(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
-        String text = cleanText(prompt);
-        return tokenizers.call(t -> List.of(t.raw.encode(text).getTokens()));
+        return raw(parts(prompt)).tokens();
     }
 
     /**
@@ -198,9 +232,7 @@ public final class ClipTokenizer implements AutoCloseable {
      */
     public int[] rawIds(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
-        String text = cleanText(prompt);
-        long[] ids = tokenizers.call(t -> t.raw.encode(text).getIds());
-        return Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
+        return Arrays.stream(raw(parts(prompt)).ids()).mapToInt(Math::toIntExact).toArray();
     }
 
     /** @return the number of ids {@link #encode(String)} returns ({@code model_max_length}, 77 for CLIP) */
@@ -234,11 +266,97 @@ public final class ClipTokenizer implements AutoCloseable {
         }
     }
 
-    /** The cleaned text handed to the native tokenizer. */
-    String cleanText(String prompt) {
+    /**
+     * The cleaned prompt, cut where a special token is recognized: where transformers splits it off before cleaning,
+     * or where CLIP's regex, scanning the cleaned text, matches it as a whole (it does not when a punctuation run
+     * ends in its {@code "<|"}, e.g. {@code "&<|endoftext|>"}, which is then ordinary text). A prompt without special
+     * token strings gives one text part.
+     */
+    List<Part> parts(String prompt) {
         ensureOpen();
-        return cleanup.clean(prompt, specialTokens);
+        List<Part> parts = new ArrayList<>();
+        for (TextCleanup.Segment seg : cleanup.segments(prompt, specialTokens)) {
+            if (seg.special()) {
+                parts.add(new Part(seg.text(), specialIds.get(seg.text())));
+                continue;
+            }
+            String text = seg.text();
+            if (!containsSpecialToken(text)) {
+                parts.add(new Part(text, -1));
+                continue;
+            }
+            int from = 0;
+            Matcher m = CLIP_REGEX.matcher(text);
+            while (m.find()) {
+                Integer id = specialIds.get(m.group());
+                if (id != null) {
+                    if (m.start() > from) {
+                        parts.add(new Part(text.substring(from, m.start()), -1));
+                    }
+                    parts.add(new Part(m.group(), id));
+                    from = m.end();
+                }
+            }
+            if (from < text.length()) {
+                parts.add(new Part(text.substring(from), -1));
+            }
+        }
+        if (parts.isEmpty()) {
+            parts.add(new Part("", -1));
+        }
+        return parts;
     }
+
+    private boolean containsSpecialToken(String text) {
+        for (String t : specialTokens) {
+            if (text.contains(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The cleaned text handed to the native tokenizer, special tokens included (for messages and tests). */
+    String cleanText(String prompt) {
+        StringBuilder sb = new StringBuilder();
+        parts(prompt).forEach(p -> sb.append(p.text()));
+        return sb.toString();
+    }
+
+    /** Raw ids and tokens of the parts: text parts through the native tokenizer, special tokens by id. */
+    private Raw raw(List<Part> parts) {
+        return tokenizers.call(t -> {
+            List<Long> ids = new ArrayList<>();
+            List<String> tokens = new ArrayList<>();
+            for (Part p : parts) {
+                if (p.isText()) {
+                    Encoding e = t.raw.encode(p.text());
+                    for (long id : e.getIds()) {
+                        ids.add(id);
+                    }
+                    tokens.addAll(Arrays.asList(e.getTokens()));
+                } else {
+                    ids.add((long) p.id());
+                    tokens.add(p.text());
+                }
+            }
+            return new Raw(ids.stream().mapToLong(Long::longValue).toArray(), List.copyOf(tokens));
+        });
+    }
+
+    /**
+     * A piece of cleaned prompt.
+     *
+     * @param text the text, or the special token string
+     * @param id the special token's id, or -1 for text
+     */
+    record Part(String text, int id) {
+        boolean isText() {
+            return id < 0;
+        }
+    }
+
+    private record Raw(long[] ids, List<String> tokens) {}
 
     private void ensureOpen() {
         if (closed.get()) {

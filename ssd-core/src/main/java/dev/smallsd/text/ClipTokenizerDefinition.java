@@ -285,11 +285,28 @@ final class ClipTokenizerDefinition {
     }
 
     /**
+     * The definition for raw ids: no truncation, no padding, and without the added-token entries of the special
+     * tokens, so that their strings inside text are split and merged like any text (the special tokens that the
+     * reference recognizes are cut out before, see {@link ClipTokenizer}).
+     *
      * @param def a definition (not modified)
-     * @return a shallow copy without truncation and padding
+     * @param specialTokens the special token strings whose added-token entries are dropped
+     * @return a shallow copy without truncation, padding and those added tokens
      */
-    static JsonObject unframed(JsonObject def) {
-        return with(def, JsonNull.INSTANCE, JsonNull.INSTANCE);
+    static JsonObject unframed(JsonObject def, Set<String> specialTokens) {
+        JsonObject copy = with(def, JsonNull.INSTANCE, JsonNull.INSTANCE);
+        JsonElement added = def.get("added_tokens");
+        if (added != null && added.isJsonArray()) {
+            JsonArray kept = new JsonArray();
+            for (JsonElement e : added.getAsJsonArray()) {
+                JsonElement content = e.isJsonObject() ? e.getAsJsonObject().get("content") : null;
+                if (content == null || !content.isJsonPrimitive() || !specialTokens.contains(content.getAsString())) {
+                    kept.add(e);
+                }
+            }
+            copy.add("added_tokens", kept);
+        }
+        return copy;
     }
 
     private static JsonObject with(JsonObject def, JsonElement truncation, JsonElement padding) {

@@ -102,12 +102,82 @@ final class PyText {
     }
 
     /**
-     * Python's {@code s.lower()}: full Unicode lower-casing (SpecialCasing, final sigma), locale independent.
+     * Python's {@code s.lower()}: full Unicode lower-casing (SpecialCasing), locale independent, with Python's
+     * rule for the capital sigma: it becomes final {@code ς} when a cased letter precedes it and no cased letter
+     * follows it (case-ignorable characters skipped on both sides). Java's own final-sigma rule looks at word
+     * boundaries instead and disagrees, e.g. on {@code "LΣר"}.
      *
      * @param s text
      * @return the lower-cased text
      */
     static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
+        int sigma = s.indexOf('\u03A3');
+        if (sigma < 0) {
+            return s.toLowerCase(Locale.ROOT);
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        int from = 0;
+        while (sigma >= 0) {
+            sb.append(s.substring(from, sigma).toLowerCase(Locale.ROOT));
+            sb.append(isFinalSigma(s, sigma) ? '\u03C2' : '\u03C3');
+            from = sigma + 1;
+            sigma = s.indexOf('\u03A3', from);
+        }
+        return sb.append(s.substring(from).toLowerCase(Locale.ROOT)).toString();
+    }
+
+    /** CPython's {@code handle_capital_sigma}. */
+    private static boolean isFinalSigma(String s, int at) {
+        int j = at;
+        int before = -1;
+        while (j > 0) {
+            int cp = s.codePointBefore(j);
+            j -= Character.charCount(cp);
+            if (!isCaseIgnorable(cp)) {
+                before = cp;
+                break;
+            }
+        }
+        if (before < 0 || !isCased(before)) {
+            return false;
+        }
+        for (int k = at + 1; k < s.length(); ) {
+            int cp = s.codePointAt(k);
+            k += Character.charCount(cp);
+            if (!isCaseIgnorable(cp)) {
+                return !isCased(cp);
+            }
+        }
+        return true;
+    }
+
+    /** Unicode's Cased property: Lowercase, Uppercase or titlecase letter. */
+    private static boolean isCased(int cp) {
+        return Character.isLowerCase(cp) || Character.isUpperCase(cp) || Character.isTitleCase(cp);
+    }
+
+    /**
+     * Unicode's Case_Ignorable property: categories Mn, Me, Cf, Lm, Sk, or word-break MidLetter, MidNumLet or
+     * Single_Quote.
+     */
+    private static boolean isCaseIgnorable(int cp) {
+        switch (Character.getType(cp)) {
+            case Character.NON_SPACING_MARK:
+            case Character.ENCLOSING_MARK:
+            case Character.FORMAT:
+            case Character.MODIFIER_LETTER:
+            case Character.MODIFIER_SYMBOL:
+                return true;
+            default:
+                break;
+        }
+        switch (cp) {
+            case 0x27: case 0x2E: case 0x3A: case 0xB7: case 0x387: case 0x55F: case 0x5F4: case 0x2018:
+            case 0x2019: case 0x2024: case 0x2027: case 0xFE13: case 0xFE52: case 0xFE55: case 0xFF07:
+            case 0xFF0E: case 0xFF1A:
+                return true;
+            default:
+                return false;
+        }
     }
 }

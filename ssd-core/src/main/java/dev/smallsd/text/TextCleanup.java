@@ -1,5 +1,6 @@
 package dev.smallsd.text;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -34,18 +35,21 @@ public enum TextCleanup {
     HF_BASIC;
 
     /**
-     * Cleans one prompt.
+     * Cleans one prompt into segments: special tokens that transformers splits off before cleaning (kept verbatim,
+     * {@link Segment#special()}) and cleaned text between them.
      *
      * @param text the prompt
-     * @param specialTokens the special token strings that transformers splits off before cleaning (BOS, EOS, …)
-     * @return the text to hand to the regex split and BPE
+     * @param specialTokens the special token strings (BOS, EOS, …)
+     * @return the segments, in order; no empty text segments
      */
-    String clean(String text, List<String> specialTokens) {
+    List<Segment> segments(String text, List<String> specialTokens) {
+        List<Segment> out = new ArrayList<>();
         switch (this) {
             case CLIP_FTFY:
                 String fixed = Ftfy.fixText(text);
                 fixed = HtmlEntities.pyUnescape(HtmlEntities.pyUnescape(fixed));
-                return PyText.lower(PyText.whitespaceClean(PyText.strip(fixed)));
+                addText(out, PyText.lower(PyText.whitespaceClean(PyText.strip(fixed))));
+                return out;
             case HF_FTFY:
                 return aroundSpecialTokens(text, specialTokens,
                         piece -> PyText.lower(PyText.whitespaceClean(Ftfy.fixText(piece))));
@@ -60,10 +64,11 @@ public enum TextCleanup {
      * transformers' added-token split: exact occurrences of the special tokens (earliest first, the longest at the
      * same position) are kept verbatim; the text between them is cleaned piece by piece.
      */
-    private static String aroundSpecialTokens(String text, List<String> specialTokens, UnaryOperator<String> clean) {
-        StringBuilder out = new StringBuilder(text.length());
+    private static List<Segment> aroundSpecialTokens(String text, List<String> specialTokens,
+            UnaryOperator<String> clean) {
+        List<Segment> out = new ArrayList<>();
         int pos = 0;
-        while (pos <= text.length()) {
+        while (true) {
             int bestAt = -1;
             String best = null;
             for (String t : specialTokens) {
@@ -77,12 +82,26 @@ public enum TextCleanup {
                 }
             }
             if (best == null) {
-                out.append(clean.apply(text.substring(pos)));
-                break;
+                addText(out, clean.apply(text.substring(pos)));
+                return out;
             }
-            out.append(clean.apply(text.substring(pos, bestAt))).append(best);
+            addText(out, clean.apply(text.substring(pos, bestAt)));
+            out.add(new Segment(best, true));
             pos = bestAt + best.length();
         }
-        return out.toString();
     }
+
+    private static void addText(List<Segment> out, String cleaned) {
+        if (!cleaned.isEmpty()) {
+            out.add(new Segment(cleaned, false));
+        }
+    }
+
+    /**
+     * A piece of cleaned prompt.
+     *
+     * @param text the cleaned text, or the special token
+     * @param special whether this is a special token split off before cleaning
+     */
+    record Segment(String text, boolean special) {}
 }
