@@ -10,10 +10,9 @@ import java.util.function.UnaryOperator;
  */
 public enum TextCleanup {
     /**
-     * openai CLIP's {@code simple_tokenizer} (the reference, and transformers' {@code CLIPTokenizer} with
-     * {@code ftfy}, for every prompt without HTML entities): {@code ftfy.fix_text}, {@code html.unescape} twice,
-     * strip, whitespace runs to one space, lower-case. Mojibake repair of {@code ftfy} is not restated (see
-     * {@link #HF_FTFY}).
+     * openai CLIP's {@code simple_tokenizer}, the reference: {@code ftfy.fix_text}, {@code html.unescape} twice,
+     * strip, whitespace runs to one space, lower-case; special token strings count only where CLIP's regex matches
+     * them whole. ftfy's mojibake repair is not restated (see {@link #HF_FTFY}). The default.
      */
     CLIP_FTFY,
 
@@ -30,7 +29,9 @@ public enum TextCleanup {
      * transformers' {@code CLIPTokenizer} without {@code ftfy} (the usual diffusers install): the special tokens
      * are split off first, then BERT's {@code BasicTokenizer} cleanup: control and format characters (such as
      * U+200D) dropped, whitespace to a space, spaces around CJK ideographs, NFC, lower-case; no accent stripping,
-     * no punctuation split, no width or ligature fixes, no HTML unescaping.
+     * no punctuation split, no width or ligature fixes, no HTML unescaping. Character categories come from the JDK
+     * (Unicode 13 on Java 17): characters assigned later (e.g. the emoji U+1FAE0) count as unassigned and are
+     * dropped, where transformers on a newer Python keeps them.
      */
     HF_BASIC;
 
