@@ -1,5 +1,7 @@
 package dev.smallsd.clip;
 
+import dev.smallsd.io.config.ClipTextConfig;
+import dev.smallsd.io.config.ClipVisionConfig;
 import dev.smallsd.nn.Activations;
 
 /**
@@ -39,6 +41,24 @@ public record ClipEncoderSpec(int hiddenSize, int numHiddenLayers, int numAttent
         if (!(layerNormEps > 0) || Double.isInfinite(layerNormEps)) {
             throw new IllegalArgumentException("CLIP layer_norm_eps must be a positive number, got " + layerNormEps);
         }
+    }
+
+    /**
+     * @param config a text tower config ({@code text_encoder/config.json})
+     * @return its transformer sizes
+     */
+    public static ClipEncoderSpec of(ClipTextConfig config) {
+        return new ClipEncoderSpec(config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(),
+                config.intermediateSize(), config.hiddenAct(), config.layerNormEps());
+    }
+
+    /**
+     * @param config a vision tower config (the {@code vision_config} of {@code safety_checker/config.json})
+     * @return its transformer sizes
+     */
+    public static ClipEncoderSpec of(ClipVisionConfig config) {
+        return new ClipEncoderSpec(config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(),
+                config.intermediateSize(), config.hiddenAct(), config.layerNormEps());
     }
 
     private static void positive(String key, int value) {

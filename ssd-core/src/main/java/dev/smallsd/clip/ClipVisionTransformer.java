@@ -1,6 +1,7 @@
 package dev.smallsd.clip;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.io.config.ClipVisionConfig;
 import dev.smallsd.nn.LayerNorm;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
@@ -36,6 +37,17 @@ public final class ClipVisionTransformer {
         this.preLayrnorm = new LayerNorm(w.child("pre_layrnorm"), spec.hiddenSize(), spec.layerNormEps());
         this.encoder = new ClipEncoder(w.child("encoder"), spec);
         this.postLayernorm = new LayerNorm(w.child("post_layernorm"), spec.hiddenSize(), spec.layerNormEps());
+    }
+
+    /**
+     * Builds the tower from its config, e.g. the {@code vision_config} of {@code safety_checker/config.json}.
+     *
+     * @param w weights view of the tower (e.g. {@code root.child("vision_model").child("vision_model")} for the
+     *     safety checker)
+     * @param config the vision config
+     */
+    public ClipVisionTransformer(Weights w, ClipVisionConfig config) {
+        this(w, config.imageSize(), config.patchSize(), config.numChannels(), ClipEncoderSpec.of(config));
     }
 
     /**

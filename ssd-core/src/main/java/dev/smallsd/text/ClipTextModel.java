@@ -6,10 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import dev.smallsd.clip.ClipEncoder;
 import dev.smallsd.clip.ClipEncoderSpec;
 import dev.smallsd.clip.PositionIds;
+import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.TensorFile;
+import dev.smallsd.io.config.ClipTextConfig;
 import dev.smallsd.nn.LayerNorm;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CLIP text encoder of Stable Diffusion (Hugging Face {@code CLIPTextModel}, keys under {@code text_model.}):
@@ -24,6 +28,8 @@ import dev.smallsd.nn.Weights;
 public final class ClipTextModel {
     /** The key prefix of every parameter in a {@code text_encoder} checkpoint. */
     public static final String PREFIX = "text_model";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClipTextModel.class);
 
     private final ClipTextEmbeddings embeddings;
     private final ClipEncoder encoder;
@@ -48,23 +54,47 @@ public final class ClipTextModel {
     }
 
     /**
+     * Builds the model from its config, asking {@code root} for {@code text_model.*} parameters.
+     *
+     * @param config {@code text_encoder/config.json}
+     * @param root the weights source at the checkpoint's top level (call {@link Weights#finish()} afterwards)
+     */
+    public ClipTextModel(ClipTextConfig config, Weights root) {
+        this(root, config.vocabSize(), config.maxPositionEmbeddings(), ClipEncoderSpec.of(config));
+    }
+
+    /**
      * Loads the model from an opened checkpoint ({@code .safetensors} or {@code .bin}); the int64
      * {@code text_model.embeddings.position_ids} buffer of older checkpoints is ignored.
      *
+     * @param config {@code text_encoder/config.json}
      * @param file the checkpoint (the caller closes it; the loaded weights do not alias it)
      * @param manager owner of the weights
-     * @param vocabSize {@code vocab_size}
-     * @param maxPositionEmbeddings {@code max_position_embeddings}
-     * @param spec the transformer's sizes
      * @return the model
      * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
-    public static ClipTextModel load(TensorFile file, NDManager manager, int vocabSize, int maxPositionEmbeddings,
-            ClipEncoderSpec spec) {
+    public static ClipTextModel load(ClipTextConfig config, TensorFile file, NDManager manager) {
         Weights w = Weights.fromFile(file, manager, k -> k, PositionIds::isBuffer);
-        ClipTextModel model = new ClipTextModel(w, vocabSize, maxPositionEmbeddings, spec);
+        ClipTextModel model = new ClipTextModel(config, w);
         w.finish();
         return model;
+    }
+
+    /**
+     * Loads the {@code text_encoder} component of a diffusers model folder: its config and its weight file, chosen
+     * as diffusers does ({@code .safetensors} before {@code .bin}; the variant first when given).
+     *
+     * @param model the model folder
+     * @param variant a weight variant such as {@code "fp16"} (weights are widened to float32), or {@code null}
+     * @param manager owner of the weights
+     * @return the model
+     * @throws dev.smallsd.io.ModelLoadException when the config or weights are missing, malformed or do not match
+     */
+    public static ClipTextModel load(ModelDirectory model, String variant, NDManager manager) {
+        ClipTextConfig config = model.textEncoderConfig();
+        try (TensorFile file = model.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn)) {
+            return load(config, file, manager);
+        }
     }
 
     /**

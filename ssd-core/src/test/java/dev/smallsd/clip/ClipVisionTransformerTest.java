@@ -7,8 +7,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
+import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
@@ -24,22 +26,13 @@ class ClipVisionTransformerTest {
     /** {@code pooled_output} has no tolerance entry of its own: it takes the closest stated one, image_embeds'. */
     private static final String POOLED_TOLERANCE_FROM = "image_embeds";
 
-    private static ClipEncoderSpec spec(JsonObject v) {
-        return new ClipEncoderSpec(v.get("hidden_size").getAsInt(), v.get("num_hidden_layers").getAsInt(),
-                v.get("num_attention_heads").getAsInt(), v.get("intermediate_size").getAsInt(),
-                v.get("hidden_act").getAsString(), v.get("layer_norm_eps").getAsDouble());
-    }
-
     /** The safety checker's vision tower and projection, as the safety module builds them. */
     private record Tower(ClipVisionTransformer vision, Linear visualProjection) {
-        static Tower build(Weights root, JsonObject cfg) {
-            JsonObject v = cfg.getAsJsonObject("vision_config");
-            ClipEncoderSpec spec = spec(v);
+        static Tower build(Weights root, SafetyCheckerConfig cfg) {
             ClipVisionTransformer vision = new ClipVisionTransformer(root.child("vision_model").child("vision_model"),
-                    v.get("image_size").getAsInt(), v.get("patch_size").getAsInt(),
-                    v.get("num_channels").getAsInt(), spec);
-            Linear proj = new Linear(root.child("visual_projection"), spec.hiddenSize(),
-                    cfg.get("projection_dim").getAsInt(), false);
+                    cfg.visionConfig());
+            Linear proj = new Linear(root.child("visual_projection"), cfg.visionConfig().hiddenSize(),
+                    cfg.projectionDim(), false);
             return new Tower(vision, proj);
         }
     }
@@ -48,7 +41,7 @@ class ClipVisionTransformerTest {
     Stream<DynamicTest> goldenPooledOutputAndImageEmbeds() {
         Path dir = Golden.tinyModel().resolve("safety_checker");
         JsonObject entry = Golden.caseEntry(CASE);
-        JsonObject cfg = Golden.readJson(dir.resolve("config.json"));
+        SafetyCheckerConfig cfg = ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
         NDManager m = NDManager.newBaseManager();
         NDArray pooled;
         NDArray embeds;
@@ -88,6 +81,28 @@ class ClipVisionTransformerTest {
         System.out.printf("safety.%s max |java - golden| = %.3g (bound %.3g)%n", name,
                 actual.sub(expected).abs().max().getFloat(),
                 tol.atol() + tol.rtol() * expected.abs().max().getFloat());
+    }
+
+    /**
+     * The full-size safety checker (ViT-L/14 vision tower from the bundled config, random weights): tower +
+     * visual_projection, plus the checker's own concept tensors (17 concepts and 3 special-care embeddings of
+     * projection_dim values and one threshold each, fixed sizes in diffusers' StableDiffusionSafetyChecker), has the
+     * parameter count of the released checkpoint.
+     */
+    @Test
+    void fullSizeSafetyVisionTowerHasTheCheckpointsParameterCount() {
+        SafetyCheckerConfig cfg = ModelDirectory.builtinArchitecture().safetyCheckerConfig().orElseThrow();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Weights w = Weights.random(5, m);
+            Tower.build(w, cfg);
+            long towerAndProjection = w.parameterCount();
+            int d = cfg.projectionDim();
+            long concepts = 17L * d + 3L * d + 17 + 3;
+            System.out.printf("full-size vision tower + visual_projection: %d parameters; with concept tensors %d%n",
+                    towerAndProjection, towerAndProjection + concepts);
+            assertThat(towerAndProjection).isEqualTo(303_966_208L);
+            assertThat(towerAndProjection + concepts).isEqualTo(303_981_588L);
+        }
     }
 
     @Test

@@ -11,12 +11,17 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.clip.ClipEncoderSpec;
+import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.io.TensorFile;
+import dev.smallsd.io.TensorFiles;
+import dev.smallsd.io.config.ClipTextConfig;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,11 +38,13 @@ class ClipTextModelTest {
         return Golden.tinyModel().resolve("text_encoder");
     }
 
+    private static ClipTextConfig tinyConfig() {
+        return ModelDirectory.open(Golden.tinyModel()).textEncoderConfig();
+    }
+
     private static ClipTextModel loadTiny(Path weightFile, NDManager m) {
-        JsonObject cfg = Golden.readJson(tinyTextEncoder().resolve("config.json"));
-        try (SafeTensorsFile f = SafeTensors.open(weightFile)) {
-            return ClipTextModel.load(f, m, cfg.get("vocab_size").getAsInt(),
-                    cfg.get("max_position_embeddings").getAsInt(), TestConfigs.encoderSpec(cfg));
+        try (TensorFile f = TensorFiles.open(weightFile)) {
+            return ClipTextModel.load(tinyConfig(), f, m);
         }
     }
 
@@ -82,6 +89,36 @@ class ClipTextModelTest {
     }
 
     @Test
+    void loadsTheTextEncoderComponentOfAModelFolder() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ClipTextModel model = ClipTextModel.load(ModelDirectory.open(Golden.tinyModel()), null, m);
+            assertThat(model.hiddenSize()).isEqualTo(tinyConfig().hiddenSize());
+            assertThat(model.numLayers()).isEqualTo(tinyConfig().numHiddenLayers());
+        }
+    }
+
+    /** The full-size ViT-L/14 text encoder of small-stable-diffusion-v0, from the bundled config, random weights. */
+    @Test
+    void fullSizeTextEncoderHasTheCheckpointsParameterCountAndEncodesTwoPrompts() {
+        ClipTextConfig config = ModelDirectory.builtinArchitecture().textEncoderConfig();
+        try (NDManager weights = NDManager.newBaseManager(); NDManager m = NDManager.newBaseManager()) {
+            Weights w = Weights.random(11, weights);
+            ClipTextModel model = new ClipTextModel(config, w);
+            assertThat(w.parameterCount()).isEqualTo(123_060_480L);
+            int n = config.maxPositionEmbeddings();
+            long[] ids = new long[2 * n];
+            Arrays.fill(ids, 49407);
+            long[][] prompts = {{49406, 320, 3055, 267, 275, 330}, {49406, 320, 3086, 539, 320, 2368, 638}};
+            for (int p = 0; p < prompts.length; p++) {
+                System.arraycopy(prompts[p], 0, ids, p * n, prompts[p].length);
+            }
+            NDArray out = model.encode(m.create(ids, new Shape(2, n)));
+            assertThat(out.getShape()).isEqualTo(new Shape(2, n, config.hiddenSize()));
+            assertThat(out.isNaN().any().getBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void clipSkipUsesTheHiddenStateBeforeTheLastLayersThenTheFinalNorm() {
         try (NDManager m = NDManager.newBaseManager()) {
             ClipTextModel model = loadTiny(tinyTextEncoder().resolve("model.safetensors"), m);
@@ -95,8 +132,7 @@ class ClipTextModelTest {
                     model.hiddenSize()));
             assertThat(skip1.sub(model.encode(ids)).abs().max().getFloat()).isGreaterThan(1e-3f);
             // reference: the same weights with one layer fewer
-            JsonObject cfg = Golden.readJson(tinyTextEncoder().resolve("config.json"));
-            ClipEncoderSpec full = TestConfigs.encoderSpec(cfg);
+            ClipEncoderSpec full = ClipEncoderSpec.of(tinyConfig());
             ClipEncoderSpec shorter = new ClipEncoderSpec(full.hiddenSize(), full.numHiddenLayers() - 1,
                     full.numAttentionHeads(), full.intermediateSize(), full.hiddenAct(), full.layerNormEps());
             try (SafeTensorsFile f = SafeTensors.open(tinyTextEncoder().resolve("model.safetensors"))) {
