@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.clip.ClipEncoder;
 import dev.smallsd.clip.ClipEncoderSpec;
-import dev.smallsd.clip.PositionIds;
+import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.ClipTextConfig;
@@ -74,7 +74,7 @@ public final class ClipTextModel {
      * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static ClipTextModel load(ClipTextConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, k -> k, PositionIds::isBuffer);
+        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
         ClipTextModel model = new ClipTextModel(config, w);
         w.finish();
         return model;

@@ -7,14 +7,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
+import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.io.SafeTensors;
+import dev.smallsd.io.TensorFile;
+import dev.smallsd.io.TensorFiles;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -38,42 +41,42 @@ class ClipVisionTransformerTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> goldenPooledOutputAndImageEmbeds() {
-        Path dir = Golden.tinyModel().resolve("safety_checker");
+    Stream<DynamicTest> goldenPooledOutputAndImageEmbedsFromBothWeightFormats() {
         JsonObject entry = Golden.caseEntry(CASE);
+        Golden.Tolerance pooledTol = Golden.tolerance(entry, POOLED_TOLERANCE_FROM, 1e-5);
+        Golden.Tolerance embedsTol = Golden.tolerance(entry, "image_embeds", 1e-5);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String file : List.of("model.safetensors", "pytorch_model.bin")) {
+            tests.add(DynamicTest.dynamicTest(CASE + ".pooled_output (tolerance of " + POOLED_TOLERANCE_FROM
+                    + ") from " + file, () -> run(file, false, pooledTol)));
+            tests.add(DynamicTest.dynamicTest(CASE + ".image_embeds from " + file,
+                    () -> run(file, true, embedsTol)));
+        }
+        return tests.stream();
+    }
+
+    private static void run(String weightFile, boolean projected, Golden.Tolerance tol) {
+        Path file = Golden.tinyModel().resolve("safety_checker").resolve(weightFile);
         SafetyCheckerConfig cfg = ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
-        NDManager m = NDManager.newBaseManager();
-        NDArray pooled;
-        NDArray embeds;
-        NDArray expectedPooled;
-        NDArray expectedEmbeds;
-        try (SafeTensorsFile f = SafeTensors.open(dir.resolve("model.safetensors"))) {
-            // the concept tensors belong to the safety checker proper; they are requested here only so the
-            // checkpoint is fully accounted for
-            Weights w = Weights.fromFile(f, m, k -> k, PositionIds::isBuffer);
+        try (NDManager m = NDManager.newBaseManager(); TensorFile f = TensorFiles.open(file)) {
+            Weights w = Weights.fromFile(f, m, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
             Tower t = Tower.build(w, cfg);
+            // the concept tensors belong to the safety checker proper; requested here only so that the
+            // checkpoint is fully accounted for
             for (String k : List.of("concept_embeds", "special_care_embeds")) {
                 w.get(k, f.info(k).shape());
                 w.get(k + "_weights", f.info(k + "_weights").shape());
             }
             w.finish();
             try (SafeTensorsFile g = Golden.open(CASE)) {
-                NDArray input = g.load("clip_input", m);
-                expectedPooled = g.load("pooled_output", m);
-                expectedEmbeds = g.load("image_embeds", m);
-                pooled = t.vision().pooledOutput(input);
-                embeds = t.visualProjection().forward(pooled);
+                NDArray pooled = t.vision().pooledOutput(g.load("clip_input", m));
+                if (projected) {
+                    check("image_embeds", t.visualProjection().forward(pooled), g.load("image_embeds", m), tol);
+                } else {
+                    check("pooled_output", pooled, g.load("pooled_output", m), tol);
+                }
             }
         }
-        Golden.Tolerance pooledTol = Golden.tolerance(entry, POOLED_TOLERANCE_FROM, 1e-5);
-        Golden.Tolerance embedsTol = Golden.tolerance(entry, "image_embeds", 1e-5);
-        return Stream.of(
-                DynamicTest.dynamicTest(CASE + ".pooled_output (tolerance of " + POOLED_TOLERANCE_FROM + ")",
-                        () -> check("pooled_output", pooled, expectedPooled, pooledTol)),
-                DynamicTest.dynamicTest(CASE + ".image_embeds", () -> {
-                    check("image_embeds", embeds, expectedEmbeds, embedsTol);
-                    m.close();
-                }));
     }
 
     private static void check(String name, NDArray actual, NDArray expected, Golden.Tolerance tol) {

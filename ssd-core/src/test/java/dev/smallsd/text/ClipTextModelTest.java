@@ -89,6 +89,19 @@ class ClipTextModelTest {
     }
 
     @Test
+    void binAndSafetensorsGiveIdenticalOutputs() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ClipTextModel fromSafetensors = loadTiny(tinyTextEncoder().resolve("model.safetensors"), m);
+            ClipTextModel fromBin = loadTiny(tinyTextEncoder().resolve("pytorch_model.bin"), m);
+            NDArray ids;
+            try (SafeTensorsFile f = Golden.open(CASE)) {
+                ids = f.load("input_ids", m);
+            }
+            assertThat(fromBin.encode(ids).toFloatArray()).containsExactly(fromSafetensors.encode(ids).toFloatArray());
+        }
+    }
+
+    @Test
     void loadsTheTextEncoderComponentOfAModelFolder() {
         try (NDManager m = NDManager.newBaseManager()) {
             ClipTextModel model = ClipTextModel.load(ModelDirectory.open(Golden.tinyModel()), null, m);
