@@ -2,6 +2,7 @@ package dev.smallsd.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.io.ModelLoadException;
@@ -57,7 +58,7 @@ public final class Weights {
                 byCanonical.put(canonicalName.apply(name), name);
             }
         }
-        return new Weights(new State(manager, file, byCanonical, 0), "");
+        return new Weights(new State(manager, file, byCanonical, 0, false), "");
     }
 
     /**
@@ -69,7 +70,31 @@ public final class Weights {
      * @return the source
      */
     public static Weights random(long seed, NDManager manager) {
-        return new Weights(new State(manager, null, null, seed), "");
+        return new Weights(new State(manager, null, null, seed, false), "");
+    }
+
+    /**
+     * Parameters that only have the right shapes: every array is allocated but never written (its memory pages are
+     * not touched, so building even the full-size model costs almost no resident memory). For parameter counts and
+     * structure checks only; the values are undefined and must never be used for computation.
+     *
+     * @param manager owner of the placeholder arrays
+     * @return the source
+     */
+    public static Weights shapesOnly(NDManager manager) {
+        return new Weights(new State(manager, null, null, 0, true), "");
+    }
+
+    /**
+     * Marks an array derived from parameters at load time (e.g. a pre-shaped view) as long-lived: removes it from the
+     * calling thread's open {@link NDScope}, if any, so that building a model inside a scope does not release it.
+     *
+     * @param a the array, owned by the weights manager
+     * @return {@code a}
+     */
+    public static NDArray keep(NDArray a) {
+        NDScope.unregister(a);
+        return a;
     }
 
     /**
@@ -105,6 +130,10 @@ public final class Weights {
      * @return a float32 array of that shape (zeros when missing or mismatched; {@link #finish()} then fails)
      */
     public NDArray get(String name, long... shape) {
+        return keep(take(name, shape));
+    }
+
+    private NDArray take(String name, long... shape) {
         String key = prefix + name;
         Shape expected = new Shape(shape);
         synchronized (state) {
@@ -112,6 +141,9 @@ public final class Weights {
                 throw new IllegalStateException("parameter requested twice: " + key);
             }
             state.count += expected.size();
+        }
+        if (state.shapesOnly) {
+            return state.manager.create(expected, DataType.FLOAT32);
         }
         if (state.file == null) {
             return random(key, shape);
@@ -140,6 +172,7 @@ public final class Weights {
         NDArray a = state.file.load(fileKey, state.manager);
         if (a.getDataType() != DataType.FLOAT32) {
             NDArray f = a.toType(DataType.FLOAT32, false);
+            NDScope.unregister(a);
             a.close();
             a = f;
         }
@@ -216,13 +249,15 @@ public final class Weights {
         final TensorFile file;
         final Map<String, String> byCanonical;
         final long seed;
+        final boolean shapesOnly;
         final Set<String> requested = new LinkedHashSet<>();
         final Set<String> missing = new LinkedHashSet<>();
         final List<String> mismatched = new ArrayList<>();
         long count;
 
-        State(NDManager manager, TensorFile file, Map<String, String> byCanonical, long seed) {
+        State(NDManager manager, TensorFile file, Map<String, String> byCanonical, long seed, boolean shapesOnly) {
             this.manager = manager;
+            this.shapesOnly = shapesOnly;
             this.file = file;
             this.byCanonical = byCanonical;
             this.seed = seed;
