@@ -180,9 +180,8 @@ public final class Weights {
     }
 
     private NDArray random(String key, long[] shape) {
-        long n = new Shape(shape).size();
+        int n = Math.toIntExact(new Shape(shape).size());
         SplittableRandom rnd = new SplittableRandom(state.seed * 0x9E3779B97F4A7C15L ^ key.hashCode());
-        ByteBuffer buf = state.manager.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder());
         boolean vector = shape.length == 1;
         boolean scale = vector && key.endsWith(".weight");
         long fanIn = 1;
@@ -190,12 +189,24 @@ public final class Weights {
             fanIn *= shape[i];
         }
         double bound = vector ? 0.1 : 1.0 / Math.sqrt(Math.max(1, fanIn));
-        for (long i = 0; i < n; i++) {
-            double u = (rnd.nextDouble() * 2 - 1) * bound;
-            buf.putFloat((float) (scale ? 1 + u : u));
+        synchronized (state) {
+            // one reusable direct buffer: an array created from a direct buffer keeps referencing it (and direct
+            // memory is capped by the JVM), so the values are copied into memory owned by the engine
+            if (state.scratch == null || state.scratch.capacity() < n * 4) {
+                state.scratch = state.manager.allocateDirect(Math.max(n * 4, 1 << 20)).order(ByteOrder.nativeOrder());
+            }
+            ByteBuffer buf = state.scratch;
+            buf.clear();
+            for (int i = 0; i < n; i++) {
+                double u = (rnd.nextDouble() * 2 - 1) * bound;
+                buf.putFloat((float) (scale ? 1 + u : u));
+            }
+            buf.flip();
+            try (NDArray view = state.manager.create(buf, new Shape(shape), DataType.FLOAT32)) {
+                NDScope.unregister(view);
+                return view.duplicate();
+            }
         }
-        buf.rewind();
-        return state.manager.create(buf, new Shape(shape), DataType.FLOAT32);
     }
 
     /** @return the number of parameter values requested so far (the model's parameter count once built) */
@@ -250,6 +261,7 @@ public final class Weights {
         final Map<String, String> byCanonical;
         final long seed;
         final boolean shapesOnly;
+        ByteBuffer scratch;
         final Set<String> requested = new LinkedHashSet<>();
         final Set<String> missing = new LinkedHashSet<>();
         final List<String> mismatched = new ArrayList<>();
