@@ -14,6 +14,10 @@ public record AttentionSlicing(int querySlice, long maxScoreBytes) {
     public static final long DEFAULT_MAX_SCORE_BYTES = 64L << 20;
 
     /**
+     * Validates the settings.
+     *
+     * @param querySlice fixed queries per slice, or {@code 0}
+     * @param maxScoreBytes budget per slice, or {@code 0} for unlimited
      * @throws IllegalArgumentException for a negative slice size or budget
      */
     public AttentionSlicing {

@@ -19,7 +19,15 @@ public record VaeTiling(boolean enabled, int tileSampleMinSize, int tileLatentMi
     /** diffusers' {@code tile_overlap_factor}. */
     public static final double DEFAULT_OVERLAP = 0.25;
 
-    /** @throws IllegalArgumentException for non-positive sizes or an overlap outside [0, 1) */
+    /**
+     * Validates the settings.
+     *
+     * @param enabled whether tiling is used
+     * @param tileSampleMinSize tile size in image pixels
+     * @param tileLatentMinSize tile size in latent pixels
+     * @param overlapFactor fraction of a tile shared with its neighbour
+     * @throws IllegalArgumentException for non-positive sizes or an overlap outside [0, 1)
+     */
     public VaeTiling {
         if (enabled && (tileSampleMinSize <= 0 || tileLatentMinSize <= 0)) {
             throw new IllegalArgumentException("tile sizes must be positive, got " + tileSampleMinSize + " / "

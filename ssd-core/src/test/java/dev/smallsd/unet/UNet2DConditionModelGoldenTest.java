@@ -119,7 +119,8 @@ class UNet2DConditionModelGoldenTest {
                         sequential.add(model.forward(sample, t, ehs).toFloatArray());
                     }
                     futures.add(pool.submit(() -> {
-                        try (NDManager tm = m.newSubManager()) {
+                        try (NDScope scope = new NDScope()) {
+                            scope.suppressNotUsedWarning();
                             return model.forward(sample, t, ehs).toFloatArray();
                         }
                     }));
