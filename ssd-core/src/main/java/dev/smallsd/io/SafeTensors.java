@@ -6,13 +6,15 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.smallsd.io.config.ConfigJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,6 +38,9 @@ import java.util.Map;
 public final class SafeTensors {
     /** The largest header accepted (the format's own limit). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    /** The largest single tensor loaded, in bytes of the loaded array (a Java buffer limit). */
+    static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
 
     private static final String METADATA_KEY = "__metadata__";
 
@@ -83,17 +88,21 @@ public final class SafeTensors {
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(channel, headerBuf, 8, path);
-            String headerText = new String(headerBuf.array(), StandardCharsets.UTF_8);
-            JsonObject header;
+            String headerText;
             try {
-                JsonElement el = JsonParser.parseString(headerText);
-                if (!el.isJsonObject()) {
-                    throw new ModelLoadException(path, "safetensors header is not a JSON object");
-                }
-                header = el.getAsJsonObject();
-            } catch (JsonParseException e) {
-                throw new ModelLoadException(path, "safetensors header is not valid JSON: " + e.getMessage(), e);
+                headerText = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(headerBuf).toString();
+            } catch (CharacterCodingException e) {
+                throw new ModelLoadException(path, "safetensors header is not valid UTF-8");
             }
+            // Strict JSON: Gson's default parser is lenient (unquoted names, single quotes, NaN, comments).
+            JsonElement el = ConfigJson.parseStrict(headerText, path, "safetensors header");
+            if (!el.isJsonObject()) {
+                throw new ModelLoadException(path, "safetensors header is not a JSON object");
+            }
+            JsonObject header = el.getAsJsonObject();
             long dataStart = 8 + headerLen;
             long dataLen = fileSize - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -151,9 +160,9 @@ public final class SafeTensors {
             throw new ModelLoadException(path, "tensor '" + name + "': shape " + Arrays.toString(shape) + " of "
                     + dtype + " needs " + expected + " bytes but data_offsets give " + (end - begin));
         }
-        if (end - begin > Integer.MAX_VALUE) {
-            throw new ModelLoadException(path, "tensor '" + name + "': " + (end - begin)
-                    + " bytes in one tensor is more than this reader maps at once (2 GiB)");
+        if (end - begin > Integer.MAX_VALUE || info.loadedByteCount() > MAX_TENSOR_BYTES) {
+            throw new ModelLoadException(path, "tensor '" + name + "': " + info.loadedByteCount()
+                    + " bytes in one tensor is more than this reader loads at once (2 GiB)");
         }
         return new SafeTensorsFile.Entry(info, begin, end);
     }
@@ -275,7 +284,11 @@ public final class SafeTensors {
             throw e;
         }
         try {
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;

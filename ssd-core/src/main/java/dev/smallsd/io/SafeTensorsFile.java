@@ -94,7 +94,7 @@ public final class SafeTensorsFile implements TensorFile {
         data.order(ByteOrder.LITTLE_ENDIAN);
         if (info.dtype() == DType.BF16) {
             int n = Math.toIntExact(info.elementCount());
-            ByteBuffer out = manager.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+            ByteBuffer out = manager.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder());
             for (int i = 0; i < n; i++) {
                 out.putFloat(Float.intBitsToFloat((data.getShort(i * 2) & 0xFFFF) << 16));
             }

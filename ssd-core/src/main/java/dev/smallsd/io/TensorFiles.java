@@ -17,6 +17,9 @@ public final class TensorFiles {
         if (name.endsWith(".safetensors")) {
             return SafeTensors.open(file);
         }
-        throw new ModelLoadException(file, "unknown weight file type (expected .safetensors)");
+        if (name.endsWith(".bin") || name.endsWith(".pt") || name.endsWith(".pth")) {
+            return TorchCheckpoint.open(file);
+        }
+        throw new ModelLoadException(file, "unknown weight file type (expected .safetensors, .bin, .pt or .pth)");
     }
 }

@@ -26,6 +26,11 @@ public record TensorInfo(String name, DType dtype, long[] shape) {
         return Math.multiplyExact(elementCount(), dtype.byteSize());
     }
 
+    /** @return the number of bytes of the loaded array (BF16 is widened to 4-byte F32 on load) */
+    public long loadedByteCount() {
+        return Math.multiplyExact(elementCount(), (long) dtype.loadedAs().getNumOfBytes());
+    }
+
     /** @return the shape as a DJL {@link Shape} */
     public Shape djlShape() {
         return new Shape(shape);
