@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.UNet2DConditionConfig;
 import dev.smallsd.nn.Activations;
@@ -153,13 +154,14 @@ public final class UNet2DConditionModel {
      * Builds the model from a checkpoint and verifies that the checkpoint holds exactly its parameters.
      *
      * @param config the parsed {@code unet/config.json}
-     * @param file the open weight file (current diffusers key names; may be closed after this returns)
+     * @param file the open weight file, {@code .safetensors} or {@code .bin} (names mapped by
+     *     {@link CheckpointKeys}; may be closed after this returns)
      * @param manager owner of the loaded weights
      * @return the model
      * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, k -> k, k -> false);
+        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
         UNet2DConditionModel m = new UNet2DConditionModel(config, w);
         w.finish();
         return m;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.nn.AttentionSlicing;
@@ -14,7 +15,6 @@ import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -75,15 +75,14 @@ public final class AutoencoderKL {
      * Builds the model from a checkpoint and verifies that the checkpoint holds exactly its parameters.
      *
      * @param config the parsed {@code vae/config.json}
-     * @param file the open weight file (may be closed after this returns)
+     * @param file the open weight file, {@code .safetensors} or {@code .bin}; legacy mid-block attention names
+     *     ({@code query/key/value/proj_attn}) are mapped by {@link CheckpointKeys} (may be closed after this returns)
      * @param manager owner of the loaded weights
-     * @param canonicalName maps a checkpoint key to the current diffusers name (legacy renames), identity if none
      * @return the model
      * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
-    public static AutoencoderKL load(AutoencoderKLConfig config, TensorFile file, NDManager manager,
-            Function<String, String> canonicalName) {
-        Weights w = Weights.fromFile(file, manager, canonicalName, k -> false);
+    public static AutoencoderKL load(AutoencoderKLConfig config, TensorFile file, NDManager manager) {
+        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
         AutoencoderKL m = new AutoencoderKL(config, w);
         w.finish();
         return m;

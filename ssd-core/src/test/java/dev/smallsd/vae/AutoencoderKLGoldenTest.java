@@ -34,7 +34,7 @@ class AutoencoderKLGoldenTest {
         weightsManager = NDManager.newBaseManager();
         ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
         try (TensorFile f = dir.openWeights(ModelDirectory.VAE, null, null)) {
-            vae = AutoencoderKL.load(dir.vaeConfig(), f, weightsManager, k -> k);
+            vae = AutoencoderKL.load(dir.vaeConfig(), f, weightsManager);
         }
     }
 

@@ -36,7 +36,7 @@ class VaeTilingTest {
         weightsManager = NDManager.newBaseManager();
         ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
         try (TensorFile f = dir.openWeights(ModelDirectory.VAE, null, null)) {
-            vae = AutoencoderKL.load(dir.vaeConfig(), f, weightsManager, k -> k);
+            vae = AutoencoderKL.load(dir.vaeConfig(), f, weightsManager);
         }
         tiled = vae.withTiling(VaeTiling.of(vae.config()));
     }
