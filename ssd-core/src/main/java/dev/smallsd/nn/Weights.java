@@ -49,13 +49,20 @@ public final class Weights {
      * @param canonicalName maps a checkpoint key to the model's key (legacy renames); identity when none apply
      * @param ignorable checkpoint keys that are not parameters (e.g. {@code position_ids} buffers)
      * @return the source
+     * @throws ModelLoadException when two checkpoint keys map to the same parameter (e.g. {@code query} and
+     *     {@code to_q})
      */
     public static Weights fromFile(TensorFile file, NDManager manager, Function<String, String> canonicalName,
             Predicate<String> ignorable) {
         Map<String, String> byCanonical = new LinkedHashMap<>();
         for (String name : file.names()) {
             if (!ignorable.test(name)) {
-                byCanonical.put(canonicalName.apply(name), name);
+                String key = canonicalName.apply(name);
+                String previous = byCanonical.putIfAbsent(key, name);
+                if (previous != null) {
+                    throw new ModelLoadException(file.path(), "tensors '" + previous + "' and '" + name
+                            + "' both provide parameter '" + key + "'");
+                }
             }
         }
         return new Weights(new State(manager, file, byCanonical, 0, false), "");
