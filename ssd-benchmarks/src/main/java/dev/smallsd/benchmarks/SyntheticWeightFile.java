@@ -19,9 +19,9 @@ import java.util.SplittableRandom;
  * A large float32 safetensors file for load benchmarks, shaped like a Stable Diffusion UNet checkpoint: repeated
  * groups of one ResNet block (GroupNorms, two 3x3 convolutions, time-embedding projection) and one Transformer2D
  * block (1x1 projections, self- and cross-attention with context width 768, GEGLU feed-forward) at the channel
- * widths 320, 640, 1280, 1280, 640, 320, ..., until the data reaches the requested size. So the file has hundreds of
- * tensors from 1 KiB biases to 59 MiB convolutions, as the real UNet, without needing the UNet code; it is not the
- * UNet's exact key list.
+ * widths 320, 640, 1280, 1280, 640, 320, ..., cut at the first tensor where the data reaches the requested size.
+ * So the file has hundreds of tensors, from 1.25 KiB biases to 56 MiB convolutions, as the real UNet has, without
+ * needing the UNet code; it is not the UNet's exact key list.
  *
  * <p>The values are random floats, but to keep the writer's memory small every tensor is a view of one shared
  * 128 MiB random block at a tensor-dependent offset (so the data repeats across tensors; reading it costs the
@@ -74,6 +74,9 @@ public final class SyntheticWeightFile {
             linear(g, t + "ff.net.2", 4 * c, c, true);
             conv(g, a + "proj_out", c, c, 1);
             for (Tensor x : g) {
+                if (total >= minBytes) {
+                    break;
+                }
                 out.add(x);
                 total += x.bytes();
             }

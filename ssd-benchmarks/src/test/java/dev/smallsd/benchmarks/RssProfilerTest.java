@@ -30,6 +30,7 @@ class RssProfilerTest {
     }
 
     @Test
+    @SuppressWarnings("rawtypes") // JMH's InternalProfiler returns Collection<? extends Result> with raw Result
     void reportsPeakAndCurrentOfThisProcess() {
         assumeTrue(Files.isReadable(RssProfiler.STATUS), "needs Linux /proc");
         Collection<? extends Result> results = new RssProfiler().afterIteration(null, null, null);
