@@ -37,10 +37,10 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Generates images from a prompt (text-to-image), or from a prompt and an image (image-to-image).",
         footer = {"", "Examples:",
-            "  ssd generate --model ./small-stable-diffusion-v0 --prompt \"an apple, 4k\" --seed 42 --output apple.png",
-            "  ssd generate --prompt \"a castle\" --num-images 4 --scheduler dpm++2m --output castle.png"
-                    + "   # castle-1.png … castle-4.png",
-            "  ssd generate --prompt \"a watercolor\" --init-image photo.png --strength 0.6 --output painted.png"})
+            "  ssd generate -m ./small-stable-diffusion-v0 -p \"an apple, 4k\" -s 42 -o apple.png",
+            "  ssd generate -p \"a castle\" --num-images 4 --scheduler dpm++2m -o castle.png",
+            "      (writes castle-1.png ... castle-4.png)",
+            "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png"})
 public final class GenerateCommand implements Callable<Integer> {
     /** Default number of denoising steps of the CLI (diffusers' default is 50). */
     public static final int DEFAULT_STEPS = 25;
@@ -82,7 +82,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--num-images", paramLabel = "<n>", defaultValue = "1",
             description = "Images to generate (default: ${DEFAULT-VALUE}); several are written as <output>-1.png, "
-                    + "<output>-2.png, … in generation order.")
+                    + "<output>-2.png, ... in generation order.")
     private int numImages;
 
     @Option(names = "--init-image", paramLabel = "<file>",
@@ -110,7 +110,7 @@ public final class GenerateCommand implements Callable<Integer> {
     private ProgressBar.Style progress;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "<file.png>",
-            description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, …).")
+            description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, ...).")
     private Path output;
 
     private final ModelSource models;

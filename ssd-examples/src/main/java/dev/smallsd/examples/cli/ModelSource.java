@@ -83,7 +83,7 @@ public final class ModelSource {
             if (cached.isPresent()) {
                 return cached.get();
             }
-            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: '" + model + "' is no local folder and is not in "
+            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: '" + model + "' is not a local folder and not in "
                     + "the Hugging Face cache (" + hubCache() + "); downloading from the Hub is not available in this "
                     + "build: download the model (e.g. `huggingface-cli download " + model + "`) or pass its folder");
         }
