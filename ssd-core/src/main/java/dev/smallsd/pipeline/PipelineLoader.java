@@ -17,6 +17,7 @@ import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.unet.UNet2DConditionModel;
 import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.VaeTiling;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -96,7 +97,7 @@ public final class PipelineLoader {
                 LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
             }
             if (o.vaeTiling) {
-                vae = vae.withTiling(true);
+                vae = vae.withTiling(VaeTiling.of(dir.vaeConfig()));
             }
             Map<String, Object> schedulerConfig = dir.schedulerConfig();
             Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();

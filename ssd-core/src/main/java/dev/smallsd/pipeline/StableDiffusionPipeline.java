@@ -81,7 +81,8 @@ public final class StableDiffusionPipeline {
 
     /** @return the default image width and height in pixels ({@code sample_size × VAE factor}) */
     public int defaultSize() {
-        return unet.sampleSize() * vae.scaleFactor();
+        Integer sample = unet.config().sampleSize();
+        return (sample == null ? 64 : sample) * vae.config().spatialFactor();
     }
 
     /** @return the scheduler used when a request names none */
@@ -119,13 +120,13 @@ public final class StableDiffusionPipeline {
                 ? request.initImage().getWidth() / 8 * 8 : defaultSize();
         int height = request.height() != null ? request.height() : request.isImageToImage()
                 ? request.initImage().getHeight() / 8 * 8 : defaultSize();
-        int factor = vae.scaleFactor();
+        int factor = vae.config().spatialFactor();
         if (width % factor != 0 || height % factor != 0) {
             throw new IllegalArgumentException("width/height: " + width + "x" + height + " must be multiples of "
                     + factor);
         }
         int batch = request.batchSize();
-        long[] latentShape = {batch, unet.inChannels(), height / factor, width / factor};
+        long[] latentShape = {batch, unet.config().inChannels(), height / factor, width / factor};
         if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {
             throw new IllegalArgumentException("latents: " + request.latents().length + " values, expected "
                     + new Shape(latentShape).size() + " for shape " + Arrays.toString(latentShape));

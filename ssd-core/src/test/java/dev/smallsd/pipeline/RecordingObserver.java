@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,7 @@ final class RecordingObserver implements PipelineHooks.Observer {
 
     private NDArray keep(NDArray a) {
         NDArray c = manager.create(a.toByteBuffer(), a.getShape(), a.getDataType());
+        NDScope.unregister(c); // the run's scope must not close the recording
         return c;
     }
 
