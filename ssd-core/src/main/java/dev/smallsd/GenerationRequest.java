@@ -343,6 +343,27 @@ public record GenerationRequest(
         }
 
         /**
+         * Reads the init image from a file (PNG, JPEG, BMP, GIF).
+         *
+         * @param file the image file
+         * @return this
+         * @throws IllegalArgumentException naming the file when it cannot be read as an image
+         */
+        public Builder initImage(java.nio.file.Path file) {
+            BufferedImage img;
+            try {
+                img = javax.imageio.ImageIO.read(file.toFile());
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("initImage: cannot read " + file + ": " + e.getMessage(), e);
+            }
+            if (img == null) {
+                throw new IllegalArgumentException("initImage: " + file + " is not a readable image (PNG, JPEG, BMP, GIF)");
+            }
+            this.initImage = img;
+            return this;
+        }
+
+        /**
          * @param strength image-to-image strength in (0, 1]
          * @return this
          */
