@@ -3,10 +3,8 @@ package dev.smallsd.examples;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SmallStableDiffusion;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * Image-to-image: repaints an existing picture after a prompt. {@code strength} says how much of it is replaced
@@ -20,22 +18,18 @@ public final class ImageToImageExample {
 
     /**
      * @param args model folder, input image, output file, optional steps and prompt
-     * @throws IOException when the input cannot be read or the PNG cannot be written
+     * @throws IOException when the PNG cannot be written
      */
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
             throw new IllegalArgumentException("usage: ImageToImageExample <model-folder> <input-image> <output.png> "
                     + "[steps] [prompt]");
         }
-        BufferedImage init = ImageIO.read(Path.of(args[1]).toFile());
-        if (init == null) {
-            throw new IOException(args[1] + ": not an image ImageIO can read");
-        }
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         String prompt = args.length > 4 ? args[4] : "a watercolor painting of a landscape, soft light";
         try (SmallStableDiffusion sd = SmallStableDiffusion.builder().modelPath(Path.of(args[0])).build()) {
             GenerationResult result = sd.generate(GenerationRequest.builder(prompt)
-                    .initImage(init)
+                    .initImage(Path.of(args[1]))
                     .strength(0.75)
                     .steps(steps)
                     .seed(7)
