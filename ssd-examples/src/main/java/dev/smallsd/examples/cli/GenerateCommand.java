@@ -49,9 +49,13 @@ public final class GenerateCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, paramLabel = "<hub-id|dir>", defaultValue = ModelSource.DEFAULT_MODEL,
-            description = "Model folder (diffusers layout, with model_index.json) or Hugging Face Hub id "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Model folder (diffusers layout, with model_index.json) or Hugging Face Hub id, "
+                    + "downloaded into the huggingface_hub cache on first use (default: ${DEFAULT-VALUE}).")
     private String model;
+
+    @Option(names = "--revision", paramLabel = "<rev>",
+            description = "Hub revision of --model: branch, tag or commit (default: main).")
+    private String revision;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw.")
     private String prompt;
@@ -115,7 +119,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private final ModelSource models;
 
-    /** Creates the command with models resolved from the local file system and Hugging Face cache. */
+    /** Creates the command with Hub models fetched as configured by the {@code HF_*} environment variables. */
     public GenerateCommand() {
         this(ModelSource.system());
     }
@@ -156,7 +160,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
         }
 
-        Path modelDir = models.resolve(model);
+        Path modelDir = models.resolve(model, revision, variant, err, progress);
         long loadStart = System.nanoTime();
         try (SmallStableDiffusion sd = load(modelDir)) {
             long loadMillis = (System.nanoTime() - loadStart) / 1_000_000L;

@@ -1,48 +1,41 @@
 package dev.smallsd.examples.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.smallsd.hub.DownloadListener;
+import dev.smallsd.hub.HubDownloader;
+import dev.smallsd.hub.HubException;
+import dev.smallsd.hub.HubOptions;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Turns the {@code --model} argument into a local diffusers folder.
- *
- * <ol>
- *   <li>An existing folder is used as it is.</li>
- *   <li>Otherwise an argument of the form {@code owner/name} is a Hugging Face Hub model id: a snapshot of it already
- *       in the local Hugging Face cache ({@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else
- *       {@code ~/.cache/huggingface/hub}; the revision {@code refs/main} points to) is used.</li>
- *   <li>Downloading from the Hub is not part of this build yet: an id with no cached snapshot fails with a message
- *       saying so.</li>
- * </ol>
+ * Turns the {@code --model} argument into a local diffusers folder: an existing folder is used as it is; otherwise an
+ * argument of the form {@code owner/name} is a Hugging Face Hub id, fetched by {@link HubDownloader} into the shared
+ * huggingface_hub cache (only what is missing is downloaded; {@code HF_HUB_OFFLINE=1} uses the cache only), with a
+ * progress display per downloaded file on stderr.
  */
 public final class ModelSource {
     /** The model {@code ssd generate} uses when {@code --model} is not given. */
     public static final String DEFAULT_MODEL = "OFA-Sys/small-stable-diffusion-v0";
 
-    /** Hub ids: {@code owner/name}, letters, digits, {@code - _ .}, neither part starting with a dot or dash. */
+    /** Hub ids: {@code owner/name} of letters, digits and {@code - _ .} (the Hub's own rules are checked later). */
     private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}");
 
-    private final Map<String, String> env;
-    private final Path home;
+    private final Supplier<HubOptions> hubOptions;
 
     /**
-     * @param env the environment (for the Hugging Face cache variables)
-     * @param home the user's home folder
+     * @param hubOptions the Hub endpoint, cache and offline mode, obtained only when a Hub id is resolved
      */
-    public ModelSource(Map<String, String> env, Path home) {
-        this.env = env;
-        this.home = home;
+    public ModelSource(Supplier<HubOptions> hubOptions) {
+        this.hubOptions = hubOptions;
     }
 
-    /** @return a resolver reading the process environment and {@code user.home} */
+    /** @return a resolver configured like huggingface_hub, from the process environment ({@code HF_*} variables) */
     public static ModelSource system() {
-        return new ModelSource(System.getenv(), Path.of(System.getProperty("user.home", ".")));
+        return new ModelSource(HubOptions::fromEnvironment);
     }
 
     /**
@@ -57,11 +50,14 @@ public final class ModelSource {
      * Resolves {@code --model}.
      *
      * @param model the argument
+     * @param revision the Hub revision (branch, tag or commit), or {@code null} for {@code main}
+     * @param variant the weight variant, or {@code null}
+     * @param err where download progress goes
+     * @param style how download progress is shown
      * @return the local model folder
-     * @throws CliException (exit code {@value SsdCommand#EXIT_FAILURE}) when there is no such folder and no cached
-     *     snapshot of such a Hub id
+     * @throws CliException when there is no such folder, the id is malformed or the Hub download fails
      */
-    public Path resolve(String model) {
+    public Path resolve(String model, String revision, String variant, PrintWriter err, ProgressBar.Style style) {
         if (model == null || model.isBlank()) {
             throw CliException.usage("--model", "empty model name");
         }
@@ -78,56 +74,70 @@ public final class ModelSource {
             throw new CliException(SsdCommand.EXIT_FAILURE, "--model: " + model
                     + " is a file; give the model folder (the one with model_index.json)");
         }
-        if (isHubId(model)) {
-            Optional<Path> cached = cachedSnapshot(model);
-            if (cached.isPresent()) {
-                return cached.get();
-            }
-            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: '" + model + "' is not a local folder and not in "
-                    + "the Hugging Face cache (" + hubCache() + "); downloading from the Hub is not available in this "
-                    + "build: download the model (e.g. `huggingface-cli download " + model + "`) or pass its folder");
+        if (!isHubId(model)) {
+            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: model folder " + model + " does not exist");
         }
-        throw new CliException(SsdCommand.EXIT_FAILURE, "--model: model folder " + model + " does not exist");
-    }
-
-    /** @return the Hugging Face hub cache folder */
-    public Path hubCache() {
-        String cache = env.get("HF_HUB_CACHE");
-        if (cache != null && !cache.isBlank()) {
-            return Path.of(cache);
-        }
-        String hfHome = env.get("HF_HOME");
-        if (hfHome != null && !hfHome.isBlank()) {
-            return Path.of(hfHome, "hub");
-        }
-        String xdg = env.get("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank()) {
-            return Path.of(xdg, "huggingface", "hub");
-        }
-        return home.resolve(".cache").resolve("huggingface").resolve("hub");
-    }
-
-    /**
-     * Finds the snapshot of a Hub id in the local cache ({@code models--owner--name/snapshots/<refs/main>}).
-     *
-     * @param hubId {@code owner/name}
-     * @return the snapshot folder when it exists and has a {@code model_index.json}
-     */
-    public Optional<Path> cachedSnapshot(String hubId) {
-        Path repo = hubCache().resolve("models--" + hubId.replace("/", "--"));
-        Path ref = repo.resolve("refs").resolve("main");
+        HubOptions options;
         try {
-            if (!Files.isRegularFile(ref)) {
-                return Optional.empty();
+            options = hubOptions.get();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(SsdCommand.EXIT_FAILURE, "Hugging Face settings: " + e.getMessage(), e);
+        }
+        DownloadProgress progress = new DownloadProgress(err, style);
+        try {
+            return new HubDownloader(options).snapshot(model, revision, variant, progress);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--model", e.getMessage());
+        } catch (HubException | SecurityException e) {
+            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: cannot get '" + model + "' from the Hugging "
+                    + "Face Hub: " + e.getMessage(), e);
+        } finally {
+            progress.finish();
+        }
+    }
+
+    /** One progress display per file the Hub downloader fetches. */
+    private static final class DownloadProgress implements DownloadListener {
+        private final PrintWriter err;
+        private final ProgressBar.Style style;
+        private ProgressBar bar;
+
+        DownloadProgress(PrintWriter err, ProgressBar.Style style) {
+            this.err = err;
+            this.style = style;
+        }
+
+        @Override
+        public void onFileStart(String path, long totalBytes) {
+            finish();
+            if (totalBytes > 0) {
+                bar = new ProgressBar(err, path, totalBytes, ProgressBar.Unit.BYTES, style, System::nanoTime);
+            } else if (style.resolve() != ProgressBar.Style.NONE) {
+                err.println(path + ": downloading (size unknown)");
+                err.flush();
             }
-            String commit = Files.readString(ref, StandardCharsets.UTF_8).trim();
-            if (!commit.matches("[0-9a-fA-F]{7,64}")) {
-                return Optional.empty();
+        }
+
+        @Override
+        public void onProgress(String path, long bytesDone, long totalBytes) {
+            if (bar != null) {
+                bar.update(bytesDone);
             }
-            Path snapshot = repo.resolve("snapshots").resolve(commit);
-            return Files.isRegularFile(snapshot.resolve("model_index.json")) ? Optional.of(snapshot) : Optional.empty();
-        } catch (IOException | SecurityException e) {
-            return Optional.empty();
+        }
+
+        @Override
+        public void onFileDone(String path) {
+            if (bar != null) {
+                bar.update(Long.MAX_VALUE);
+            }
+            finish();
+        }
+
+        void finish() {
+            if (bar != null) {
+                bar.finish();
+                bar = null;
+            }
         }
     }
 }

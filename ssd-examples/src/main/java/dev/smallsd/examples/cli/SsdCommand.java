@@ -72,7 +72,20 @@ public final class SsdCommand implements Callable<Integer> {
      * @return the exit code
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cmd = commandLine();
+        return execute(args, out, err, ModelSource.system());
+    }
+
+    /**
+     * Runs the tool in this JVM with a given way of resolving {@code --model} (tests use a loopback Hub).
+     *
+     * @param args the command-line arguments
+     * @param out standard output
+     * @param err standard error
+     * @param models how {@code generate} resolves {@code --model}
+     * @return the exit code
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, ModelSource models) {
+        CommandLine cmd = commandLine(models);
         cmd.setOut(out);
         cmd.setErr(err);
         int code = cmd.execute(args);
@@ -81,9 +94,19 @@ public final class SsdCommand implements Callable<Integer> {
         return code;
     }
 
-    /** @return the configured picocli command line (error handlers installed) */
-    public static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new SsdCommand());
+    /**
+     * @param models how {@code generate} resolves {@code --model}
+     * @return the configured picocli command line (error handlers installed)
+     */
+    public static CommandLine commandLine(ModelSource models) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == GenerateCommand.class ? type.cast(new GenerateCommand(models)) : defaults.create(type);
+            }
+        };
+        CommandLine cmd = new CommandLine(new SsdCommand(), factory);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(SsdCommand::onBadArguments);
         cmd.setExecutionExceptionHandler(SsdCommand::onFailure);

@@ -1,9 +1,12 @@
 package dev.smallsd.examples.cli;
 
+import dev.smallsd.hub.HubOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One in-JVM run of the {@code ssd} command line with captured output.
@@ -19,9 +22,20 @@ record CliRun(int exitCode, String out, String err) {
      * @return the run
      */
     static CliRun of(String... args) {
+        // a Hub id must never reach the network from a test: the Hub is offline with an empty cache
+        return with(new ModelSource(() -> HubOptions.fromEnvironment(Map.of("HF_HUB_OFFLINE", "1"),
+                Path.of(System.getProperty("java.io.tmpdir"), "ssd-cli-test-no-home"))), args);
+    }
+
+    /**
+     * @param models how {@code --model} is resolved
+     * @param args command-line arguments
+     * @return the run
+     */
+    static CliRun with(ModelSource models, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = SsdCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = SsdCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true), models);
         return new CliRun(code, out.toString(), err.toString());
     }
 

@@ -3,9 +3,14 @@ package dev.smallsd.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smallsd.hub.HubOptions;
+import dev.smallsd.testing.FakeHubServer;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,11 +19,23 @@ class ModelSourceTest {
     @TempDir
     Path tmp;
 
+    private final StringWriter err = new StringWriter();
+
+    private Path resolve(ModelSource s, String model) {
+        return s.resolve(model, null, null, new PrintWriter(err, true), ProgressBar.Style.PLAIN);
+    }
+
+    private ModelSource offline() {
+        return new ModelSource(() -> HubOptions.fromEnvironment(Map.of("HF_HUB_OFFLINE", "1"), tmp.resolve("home")));
+    }
+
     @Test
-    void anExistingFolderIsUsedAsItIs() throws IOException {
+    void anExistingFolderIsUsedAsItIsWithoutAskingTheHub() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("OFA-Sys/small-stable-diffusion-v0"));
-        ModelSource s = new ModelSource(Map.of(), tmp.resolve("home"));
-        assertThat(s.resolve(dir.toString())).isEqualTo(dir);
+        ModelSource s = new ModelSource(() -> {
+            throw new AssertionError("no Hub options needed for a local folder");
+        });
+        assertThat(resolve(s, dir.toString())).isEqualTo(dir);
     }
 
     @Test
@@ -34,40 +51,50 @@ class ModelSourceTest {
     }
 
     @Test
-    void aHubIdIsFoundInTheHuggingFaceCache() throws IOException {
-        Path cache = tmp.resolve("hf");
-        Path repo = cache.resolve("hub/models--OFA-Sys--small-stable-diffusion-v0");
-        String commit = "38e10e5e71e8fbf717a47a81e7543cd01c1a8140";
-        Files.createDirectories(repo.resolve("refs"));
-        Files.writeString(repo.resolve("refs/main"), commit);
-        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve(commit));
-        Files.writeString(snapshot.resolve("model_index.json"), "{}");
-        ModelSource s = new ModelSource(Map.of("HF_HOME", cache.toString()), tmp.resolve("home"));
-        assertThat(s.hubCache()).isEqualTo(cache.resolve("hub"));
-        assertThat(s.resolve("OFA-Sys/small-stable-diffusion-v0")).isEqualTo(snapshot);
-        ModelSource viaHome = new ModelSource(Map.of(), tmp.resolve("home"));
-        assertThat(viaHome.hubCache()).isEqualTo(tmp.resolve("home/.cache/huggingface/hub"));
-        assertThat(new ModelSource(Map.of("HF_HUB_CACHE", "/c", "HF_HOME", "/h"), tmp).hubCache())
-                .isEqualTo(Path.of("/c"));
+    void aHubIdIsDownloadedWithOneProgressDisplayPerFileThenServedFromTheCache() {
+        Path cache = tmp.resolve("cache");
+        try (FakeHubServer hub = FakeHubServer.start()) {
+            ModelSource s = new ModelSource(() -> hub.options(cache));
+            Path snapshot = resolve(s, FakeHubServer.REPO);
+            assertThat(snapshot).isEqualTo(cache.resolve("models--OFA-Sys--small-stable-diffusion-v0/snapshots")
+                    .resolve(FakeHubServer.COMMIT));
+            assertThat(snapshot.resolve("model_index.json")).exists();
+            assertThat(snapshot.resolve("unet/diffusion_pytorch_model.safetensors")).exists();
+            List<String> lines = err.toString().lines().toList();
+            assertThat(lines).anyMatch(l -> l.startsWith("unet/diffusion_pytorch_model.safetensors: 100% ("))
+                    .anyMatch(l -> l.startsWith("model_index.json: 100% ("))
+                    .allMatch(l -> l.matches("[\\w./-]+: \\d+% \\(.+B/.+B, .+/s, elapsed .+, ETA .+\\)"));
+
+            err.getBuffer().setLength(0);
+            assertThat(resolve(s, FakeHubServer.REPO)).isEqualTo(snapshot);
+            assertThat(err.toString()).as("nothing downloaded the second time").isEmpty();
+        }
     }
 
     @Test
-    void anUncachedHubIdFailsSayingDownloadsAreNotAvailable() {
-        ModelSource s = new ModelSource(Map.of(), tmp.resolve("home"));
-        assertThatThrownBy(() -> s.resolve("nobody/no-such-model"))
+    void anUncachedHubIdOfflineFailsWithTheHubsAdvice() {
+        assertThatThrownBy(() -> resolve(offline(), "nobody/no-such-model"))
                 .isInstanceOfSatisfying(CliException.class, e -> assertThat(e.exitCode())
                         .isEqualTo(SsdCommand.EXIT_FAILURE))
                 .hasMessageContaining("nobody/no-such-model")
-                .hasMessageContaining("not available");
+                .hasMessageContaining("HF_HUB_OFFLINE");
+    }
+
+    @Test
+    void anUnknownRepoOnTheHubFails() {
+        try (FakeHubServer hub = FakeHubServer.start()) {
+            ModelSource s = new ModelSource(() -> hub.options(tmp.resolve("cache")));
+            assertThatThrownBy(() -> resolve(s, "nobody/no-such-model"))
+                    .isInstanceOf(CliException.class).hasMessageContaining("cannot get 'nobody/no-such-model'");
+        }
     }
 
     @Test
     void aMissingPathOrAFileFails() throws IOException {
-        ModelSource s = new ModelSource(Map.of(), tmp.resolve("home"));
-        assertThatThrownBy(() -> s.resolve(tmp.resolve("nope").toString()))
+        assertThatThrownBy(() -> resolve(offline(), tmp.resolve("nope").toString()))
                 .isInstanceOf(CliException.class).hasMessageContaining("does not exist");
         Path file = Files.writeString(tmp.resolve("model.safetensors"), "x");
-        assertThatThrownBy(() -> s.resolve(file.toString()))
+        assertThatThrownBy(() -> resolve(offline(), file.toString()))
                 .isInstanceOf(CliException.class).hasMessageContaining("is a file");
     }
 }

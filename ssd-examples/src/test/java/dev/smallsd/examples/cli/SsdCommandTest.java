@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smallsd.PngWriter;
 import dev.smallsd.schedulers.SchedulerType;
+import dev.smallsd.testing.FakeHubServer;
 import dev.smallsd.testing.Golden;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -164,11 +165,27 @@ class SsdCommandTest {
     }
 
     @Test
-    void uncachedHubIdFailsSayingDownloadsAreNotAvailable() throws IOException {
+    void uncachedHubIdOfflineFails() throws IOException {
         Path out = tmp.resolve("o.png");
         List<String> a = generateArgs(out);
         a.set(a.indexOf(tiny()), "nobody/no-such-model-xyz");
-        assertFailed(run(a), SsdCommand.EXIT_FAILURE, out, "nobody/no-such-model-xyz", "not available");
+        assertFailed(run(a), SsdCommand.EXIT_FAILURE, out, "--model: cannot get 'nobody/no-such-model-xyz'",
+                "HF_HUB_OFFLINE");
+    }
+
+    @Test
+    void theDefaultModelIsDownloadedFromTheHubWithProgressThenGenerates() throws IOException {
+        Path out = tmp.resolve("hub.png");
+        Path cache = tmp.resolve("hf-cache");
+        try (FakeHubServer hub = FakeHubServer.start()) {
+            CliRun r = CliRun.with(new ModelSource(() -> hub.options(cache)), "generate", "--prompt", "an apple",
+                    "--steps", "2", "--seed", "1", "--no-safety", "--progress", "plain", "--output", out.toString());
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.errLines()).anyMatch(l -> l.startsWith("unet/diffusion_pytorch_model.safetensors: 100% ("))
+                    .anyMatch(l -> l.startsWith("denoising: 100% ("));
+            assertThat(cache.resolve("models--OFA-Sys--small-stable-diffusion-v0")).isDirectory();
+        }
+        assertThat(ImageIO.read(out.toFile()).getWidth()).isEqualTo(64);
     }
 
     @Test
