@@ -1,6 +1,9 @@
 package dev.smallsd;
 
 import ai.djl.ndarray.NDManager;
+import dev.smallsd.hub.DownloadListener;
+import dev.smallsd.hub.HubDownloader;
+import dev.smallsd.hub.HubOptions;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.pipeline.PipelineLoader;
 import dev.smallsd.pipeline.StableDiffusionPipeline;
@@ -134,6 +137,10 @@ public final class SmallStableDiffusion implements AutoCloseable {
     /** Builder of {@link SmallStableDiffusion}. */
     public static final class Builder {
         private final PipelineLoader.Options options = new PipelineLoader.Options();
+        private String hubModel;
+        private String revision;
+        private HubOptions hubOptions;
+        private DownloadListener downloadListener;
 
         private Builder() {}
 
@@ -143,6 +150,56 @@ public final class SmallStableDiffusion implements AutoCloseable {
          */
         public Builder modelPath(Path path) {
             options.modelPath = path;
+            hubModel = null;
+            return this;
+        }
+
+        /**
+         * A Hugging Face Hub model id (e.g. {@code "OFA-Sys/small-stable-diffusion-v0"}) or a local folder. A Hub model
+         * is downloaded on first use into the huggingface_hub cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or
+         * {@code ~/.cache/huggingface/hub}), shared with Python; {@code HF_ENDPOINT}, {@code HF_TOKEN} and
+         * {@code HF_HUB_OFFLINE=1} are honoured.
+         *
+         * @param idOrPath the Hub id or a folder path
+         * @return this
+         */
+        public Builder model(String idOrPath) {
+            Objects.requireNonNull(idOrPath, "model");
+            Path p = Path.of(idOrPath);
+            if (java.nio.file.Files.isDirectory(p)) {
+                options.modelPath = p;
+                hubModel = null;
+            } else {
+                hubModel = idOrPath;
+                options.modelPath = null;
+            }
+            return this;
+        }
+
+        /**
+         * @param revision the Hub branch, tag or commit (default {@code main})
+         * @return this
+         */
+        public Builder revision(String revision) {
+            this.revision = revision;
+            return this;
+        }
+
+        /**
+         * @param hubOptions Hub endpoint, cache, token and offline settings (default: from the environment)
+         * @return this
+         */
+        public Builder hubOptions(HubOptions hubOptions) {
+            this.hubOptions = Objects.requireNonNull(hubOptions, "hubOptions");
+            return this;
+        }
+
+        /**
+         * @param listener receives download progress of Hub files
+         * @return this
+         */
+        public Builder downloadListener(DownloadListener listener) {
+            this.downloadListener = listener;
             return this;
         }
 
@@ -245,8 +302,12 @@ public final class SmallStableDiffusion implements AutoCloseable {
          * @throws dev.smallsd.io.ModelLoadException when the folder or a file is missing or malformed
          */
         public SmallStableDiffusion build() {
+            if (options.modelPath == null && hubModel == null) {
+                throw new IllegalStateException("modelPath: no model folder or Hub id given");
+            }
             if (options.modelPath == null) {
-                throw new IllegalStateException("modelPath: no model folder given");
+                HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
+                options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
             }
             NDManager manager = NDManager.newBaseManager();
             try {
