@@ -1,0 +1,349 @@
+package dev.smallsd.examples.cli;
+
+import ai.djl.ndarray.NDArray;
+import dev.smallsd.GenerationRequest;
+import dev.smallsd.GenerationResult;
+import dev.smallsd.SmallStableDiffusion;
+import dev.smallsd.StepListener;
+import dev.smallsd.Timings;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.schedulers.SchedulerType;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ssd generate}: one prompt to one or more PNG files (text-to-image, or image-to-image with
+ * {@code --init-image}), with the generation parameters in each PNG and a summary line on stdout.
+ *
+ * <p>Every argument is checked before the model is loaded, and no file is written unless the whole run succeeds.
+ * Defaults differ from diffusers' in one place: 25 steps instead of 50 (small-stable-diffusion-v0 is made for few
+ * steps; pass {@code --steps 50} for diffusers' default).
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Generates images from a prompt (text-to-image), or from a prompt and an image (image-to-image).",
+        footer = {"", "Examples:",
+            "  ssd generate -m ./small-stable-diffusion-v0 -p \"an apple, 4k\" -s 42 -o apple.png",
+            "  ssd generate -p \"a castle\" --num-images 4 --scheduler dpm++2m -o castle.png",
+            "      (writes castle-1.png ... castle-4.png)",
+            "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png"})
+public final class GenerateCommand implements Callable<Integer> {
+    /** Default number of denoising steps of the CLI (diffusers' default is 50). */
+    public static final int DEFAULT_STEPS = 25;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "<hub-id|dir>", defaultValue = ModelSource.DEFAULT_MODEL,
+            description = "Model folder (diffusers layout, with model_index.json) or Hugging Face Hub id, "
+                    + "downloaded into the huggingface_hub cache on first use (default: ${DEFAULT-VALUE}).")
+    private String model;
+
+    @Option(names = "--revision", paramLabel = "<rev>",
+            description = "Hub revision of --model: branch, tag or commit (default: main).")
+    private String revision;
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "What to draw.")
+    private String prompt;
+
+    @Option(names = {"-n", "--negative"}, paramLabel = "<prompt>", description = "What not to draw.")
+    private String negative;
+
+    @Option(names = "--steps", defaultValue = "" + DEFAULT_STEPS,
+            description = "Denoising steps (default: ${DEFAULT-VALUE}; diffusers' default is 50).")
+    private int steps;
+
+    @Option(names = {"-g", "--guidance"}, defaultValue = "7.5",
+            description = "Classifier-free guidance scale; <= 1 turns guidance off (default: ${DEFAULT-VALUE}).")
+    private double guidance;
+
+    @Option(names = {"-s", "--seed"}, description = "Seed of the torch-compatible generator (default: random; the "
+            + "seed used is printed). The same seed gives diffusers' image.")
+    private Long seed;
+
+    @Option(names = "--size", paramLabel = "<WIDTHxHEIGHT>", converter = SizeConverter.class,
+            description = "Image size in pixels, multiples of 8 (default: the model's, 512x512 for "
+                    + "small-stable-diffusion-v0; with --init-image: its size rounded down to multiples of 8).")
+    private ImageSize size;
+
+    @Option(names = "--scheduler", paramLabel = "<name>", converter = SchedulerConverter.class,
+            description = "Scheduler, one of the names `ssd schedulers` lists (default: the model's own).")
+    private SchedulerType scheduler;
+
+    @Option(names = "--num-images", paramLabel = "<n>", defaultValue = "1",
+            description = "Images to generate (default: ${DEFAULT-VALUE}); several are written as <output>-1.png, "
+                    + "<output>-2.png, ... in generation order.")
+    private int numImages;
+
+    @Option(names = "--init-image", paramLabel = "<file>",
+            description = "Start from this image (PNG, JPEG, BMP or GIF): image-to-image.")
+    private Path initImage;
+
+    @Option(names = "--strength", description = "Image-to-image strength in (0, 1]: how much of the init image is "
+            + "replaced (default: " + GenerationRequest.DEFAULT_STRENGTH + ").")
+    private Double strength;
+
+    @Option(names = "--no-safety", description = "Do not run the safety checker (a warning is logged).")
+    private boolean noSafety;
+
+    @Option(names = "--threads", paramLabel = "<n>",
+            description = "libtorch intra-op threads (default: one per available processor).")
+    private Integer threads;
+
+    @Option(names = "--variant", paramLabel = "<name>",
+            description = "Weight-file variant to load, e.g. fp16 (computation stays float32).")
+    private String variant;
+
+    @Option(names = "--progress", paramLabel = "<style>", defaultValue = "auto",
+            description = "Progress on stderr: auto (a bar on a terminal, else one line per 10%%), bar, plain, "
+                    + "none (default: ${DEFAULT-VALUE}).")
+    private ProgressBar.Style progress;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "<file.png>",
+            description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, ...).")
+    private Path output;
+
+    private final ModelSource models;
+
+    /** Creates the command with Hub models fetched as configured by the {@code HF_*} environment variables. */
+    public GenerateCommand() {
+        this(ModelSource.system());
+    }
+
+    /**
+     * @param models how {@code --model} is resolved
+     */
+    public GenerateCommand(ModelSource models) {
+        this.models = models;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        checkArguments();
+        BufferedImage init = initImage == null ? null : readImage(initImage);
+        GenerationRequest.Builder rb = GenerationRequest.builder(prompt)
+                .negativePrompt(negative)
+                .steps(steps)
+                .guidanceScale(guidance)
+                .imagesPerPrompt(numImages)
+                .scheduler(scheduler);
+        if (seed != null) {
+            rb.seed(seed);
+        }
+        if (size != null) {
+            rb.size(size.width(), size.height());
+        }
+        if (init != null) {
+            rb.initImage(init).strength(strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
+        }
+        DenoiseProgress listener = new DenoiseProgress(err, progress);
+        GenerationRequest request = rb.listener(listener).build();
+        try {
+            request.validate(Integer.MAX_VALUE);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
+        }
+
+        Path modelDir = models.resolve(model, revision, variant, err, progress);
+        long loadStart = System.nanoTime();
+        try (SmallStableDiffusion sd = load(modelDir)) {
+            long loadMillis = (System.nanoTime() - loadStart) / 1_000_000L;
+            try {
+                request.validate(sd.pipeline().defaultScheduler().numTrainTimesteps());
+            } catch (IllegalArgumentException e) {
+                throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
+            }
+            GenerationResult result;
+            try {
+                listener.start();
+                result = sd.generate(request);
+            } catch (ModelLoadException e) {
+                throw new CliException(SsdCommand.EXIT_FAILURE, e.getMessage(), e);
+            } finally {
+                listener.finish();
+            }
+            List<Path> files = OutputPaths.forImages(output, result.images().size());
+            write(result, files);
+            for (int i = 0; i < files.size(); i++) {
+                if (result.isNsfw(i)) {
+                    err.println("ssd: warning: the safety checker flagged " + files.get(i)
+                            + " (written as a black image)");
+                }
+            }
+            String schedulerName = scheduler != null ? scheduler.userName()
+                    : sd.pipeline().defaultScheduler().className() + " (model default)";
+            out.println(summary(files, result, schedulerName, steps, loadMillis, listener.loopSteps()));
+            out.flush();
+        }
+        return SsdCommand.EXIT_OK;
+    }
+
+    private void checkArguments() {
+        if (steps < 1) {
+            throw CliException.usage("--steps", steps + " must be >= 1");
+        }
+        if (!Double.isFinite(guidance) || guidance < 0) {
+            throw CliException.usage("--guidance", guidance + " must be a finite number >= 0");
+        }
+        if (numImages < 1) {
+            throw CliException.usage("--num-images", numImages + " must be >= 1");
+        }
+        if (threads != null && threads < 1) {
+            throw CliException.usage("--threads", threads + " must be >= 1");
+        }
+        if (strength != null) {
+            if (initImage == null) {
+                throw CliException.usage("--strength", "only applies to image-to-image; give --init-image too");
+            }
+            if (!(strength > 0 && strength <= 1)) {
+                throw CliException.usage("--strength", strength + " must be in (0, 1]");
+            }
+        }
+        if (Files.isDirectory(output)) {
+            throw CliException.usage("--output", output + " is a folder; give a file name such as out.png");
+        }
+        if (initImage != null && !Files.isRegularFile(initImage)) {
+            throw CliException.usage("--init-image", initImage + " does not exist or is not a file");
+        }
+    }
+
+    private static BufferedImage readImage(Path file) {
+        try {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) {
+                throw CliException.usage("--init-image", file + " is not an image format this JVM reads "
+                        + "(PNG, JPEG, BMP, GIF)");
+            }
+            return img;
+        } catch (IOException e) {
+            throw CliException.usage("--init-image", file + ": " + SsdCommand.describe(e));
+        }
+    }
+
+    private SmallStableDiffusion load(Path modelDir) {
+        SmallStableDiffusion.Builder b = SmallStableDiffusion.builder().modelPath(modelDir);
+        if (threads != null) {
+            b.threads(threads);
+        }
+        if (variant != null) {
+            b.variant(variant);
+        }
+        if (noSafety) {
+            b.disableSafetyChecker();
+        }
+        try {
+            return b.build();
+        } catch (ModelLoadException e) {
+            throw new CliException(SsdCommand.EXIT_FAILURE, "cannot load model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes every image, or none: files already written are removed when a later one fails. */
+    private static void write(GenerationResult result, List<Path> files) throws IOException {
+        List<Path> written = new ArrayList<>();
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                result.savePng(i, files.get(i));
+                written.add(files.get(i));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Path p : written) {
+                Files.deleteIfExists(p);
+            }
+            throw new CliException(SsdCommand.EXIT_FAILURE, "cannot write " + files.get(written.size()) + ": "
+                    + SsdCommand.describe(e), e);
+        }
+    }
+
+    private static String summary(List<Path> files, GenerationResult r, String scheduler, int steps,
+            long loadMillis, int loopSteps) {
+        BufferedImage first = r.image();
+        Timings t = r.timings();
+        String names = files.stream().map(Path::toString).collect(Collectors.joining(", "));
+        double itPerSec = t.denoiseMillis() > 0 ? loopSteps * 1000.0 / t.denoiseMillis() : Double.NaN;
+        return String.format(Locale.ROOT, "wrote %s (%dx%d, seed %d, %s, %d steps) in %.2f s: load %d ms, "
+                + "encode %d ms, denoise %d ms (%s it/s), decode %d ms, safety %s",
+                names, first.getWidth(), first.getHeight(), r.seed(), scheduler, steps,
+                (loadMillis + t.totalMillis()) / 1000.0, loadMillis, t.encodeMillis(), t.denoiseMillis(),
+                Double.isNaN(itPerSec) ? "?" : String.format(Locale.ROOT, "%.2f", itPerSec), t.decodeMillis(),
+                r.safetyChecked() ? t.safetyMillis() + " ms" : "off");
+    }
+
+    /** Feeds the denoising steps to a progress bar created at the first step (when the loop length is known). */
+    private static final class DenoiseProgress implements StepListener {
+        private final PrintWriter err;
+        private final ProgressBar.Style style;
+        private long startNanos;
+        private ProgressBar bar;
+        private int loopSteps;
+
+        DenoiseProgress(PrintWriter err, ProgressBar.Style style) {
+            this.err = err;
+            this.style = style;
+        }
+
+        void start() {
+            startNanos = System.nanoTime();
+        }
+
+        @Override
+        public void onStep(int step, int totalSteps, double timestep, NDArray latents) {
+            if (bar == null) {
+                bar = new ProgressBar(err, "denoising", totalSteps, ProgressBar.Unit.STEPS, style, System::nanoTime,
+                        startNanos);
+            }
+            loopSteps = totalSteps;
+            bar.update(step);
+        }
+
+        void finish() {
+            if (bar != null) {
+                bar.finish();
+            }
+        }
+
+        int loopSteps() {
+            return loopSteps;
+        }
+    }
+
+    /** Converts {@code --size} values. */
+    static final class SizeConverter implements CommandLine.ITypeConverter<ImageSize> {
+        @Override
+        public ImageSize convert(String value) {
+            try {
+                return ImageSize.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Converts {@code --scheduler} values through {@link SchedulerType#fromName}. */
+    static final class SchedulerConverter implements CommandLine.ITypeConverter<SchedulerType> {
+        @Override
+        public SchedulerType convert(String value) {
+            try {
+                return SchedulerType.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
