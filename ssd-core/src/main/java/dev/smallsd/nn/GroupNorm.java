@@ -2,6 +2,7 @@ package dev.smallsd.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -35,8 +36,8 @@ public final class GroupNorm {
         this.channels = channels;
         this.eps = (float) eps;
         this.manager = w.manager();
-        this.scale = w.get("weight", channels).reshape(1, channels, 1, 1);
-        this.shift = w.get("bias", channels).reshape(1, channels, 1, 1);
+        this.scale = Weights.keep(w.get("weight", channels).reshape(1, channels, 1, 1));
+        this.shift = Weights.keep(w.get("bias", channels).reshape(1, channels, 1, 1));
     }
 
     /**
@@ -50,7 +51,10 @@ public final class GroupNorm {
         NDArray[] unit = unitAffine.computeIfAbsent(per, k -> {
             NDManager m = manager;
             synchronized (m) {
-                return new NDArray[] {m.ones(new Shape(k)), m.zeros(new Shape(k))};
+                NDArray[] pair = {m.ones(new Shape(k)), m.zeros(new Shape(k))};
+                // created while the caller's NDScope may be open: they are cached, so they must not die with it
+                NDScope.unregister(pair);
+                return pair;
             }
         });
         NDArray grouped = x.reshape(n, groups, per);

@@ -1,6 +1,7 @@
 package dev.smallsd.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
@@ -23,6 +24,23 @@ public final class Scopes {
             NDScope.unregister(out);
         }
         NDScope.register(out);
+        return out;
+    }
+
+    /**
+     * Like {@link #run} for code producing several arrays.
+     *
+     * @param body code producing a list of arrays
+     * @return the arrays produced by {@code body}, registered with the enclosing scope
+     */
+    public static NDList runList(Supplier<NDList> body) {
+        NDList out;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            out = body.get();
+            NDScope.unregister(out);
+        }
+        out.forEach(NDScope::register);
         return out;
     }
 }

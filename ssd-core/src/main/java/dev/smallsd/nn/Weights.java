@@ -2,6 +2,7 @@ package dev.smallsd.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.io.ModelLoadException;
@@ -48,16 +49,23 @@ public final class Weights {
      * @param canonicalName maps a checkpoint key to the model's key (legacy renames); identity when none apply
      * @param ignorable checkpoint keys that are not parameters (e.g. {@code position_ids} buffers)
      * @return the source
+     * @throws ModelLoadException when two checkpoint keys map to the same parameter (e.g. {@code query} and
+     *     {@code to_q})
      */
     public static Weights fromFile(TensorFile file, NDManager manager, Function<String, String> canonicalName,
             Predicate<String> ignorable) {
         Map<String, String> byCanonical = new LinkedHashMap<>();
         for (String name : file.names()) {
             if (!ignorable.test(name)) {
-                byCanonical.put(canonicalName.apply(name), name);
+                String key = canonicalName.apply(name);
+                String previous = byCanonical.putIfAbsent(key, name);
+                if (previous != null) {
+                    throw new ModelLoadException(file.path(), "tensors '" + previous + "' and '" + name
+                            + "' both provide parameter '" + key + "'");
+                }
             }
         }
-        return new Weights(new State(manager, file, byCanonical, 0), "");
+        return new Weights(new State(manager, file, byCanonical, 0, false), "");
     }
 
     /**
@@ -69,7 +77,31 @@ public final class Weights {
      * @return the source
      */
     public static Weights random(long seed, NDManager manager) {
-        return new Weights(new State(manager, null, null, seed), "");
+        return new Weights(new State(manager, null, null, seed, false), "");
+    }
+
+    /**
+     * Parameters that only have the right shapes: every array is allocated but never written (its memory pages are
+     * not touched, so building even the full-size model costs almost no resident memory). For parameter counts and
+     * structure checks only; the values are undefined and must never be used for computation.
+     *
+     * @param manager owner of the placeholder arrays
+     * @return the source
+     */
+    public static Weights shapesOnly(NDManager manager) {
+        return new Weights(new State(manager, null, null, 0, true), "");
+    }
+
+    /**
+     * Marks an array derived from parameters at load time (e.g. a pre-shaped view) as long-lived: removes it from the
+     * calling thread's open {@link NDScope}, if any, so that building a model inside a scope does not release it.
+     *
+     * @param a the array, owned by the weights manager
+     * @return {@code a}
+     */
+    public static NDArray keep(NDArray a) {
+        NDScope.unregister(a);
+        return a;
     }
 
     /**
@@ -105,6 +137,10 @@ public final class Weights {
      * @return a float32 array of that shape (zeros when missing or mismatched; {@link #finish()} then fails)
      */
     public NDArray get(String name, long... shape) {
+        return keep(take(name, shape));
+    }
+
+    private NDArray take(String name, long... shape) {
         String key = prefix + name;
         Shape expected = new Shape(shape);
         synchronized (state) {
@@ -112,6 +148,9 @@ public final class Weights {
                 throw new IllegalStateException("parameter requested twice: " + key);
             }
             state.count += expected.size();
+        }
+        if (state.shapesOnly) {
+            return state.manager.create(expected, DataType.FLOAT32);
         }
         if (state.file == null) {
             return random(key, shape);
@@ -140,6 +179,7 @@ public final class Weights {
         NDArray a = state.file.load(fileKey, state.manager);
         if (a.getDataType() != DataType.FLOAT32) {
             NDArray f = a.toType(DataType.FLOAT32, false);
+            NDScope.unregister(a);
             a.close();
             a = f;
         }
@@ -147,9 +187,8 @@ public final class Weights {
     }
 
     private NDArray random(String key, long[] shape) {
-        long n = new Shape(shape).size();
+        int n = Math.toIntExact(new Shape(shape).size());
         SplittableRandom rnd = new SplittableRandom(state.seed * 0x9E3779B97F4A7C15L ^ key.hashCode());
-        ByteBuffer buf = state.manager.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder());
         boolean vector = shape.length == 1;
         boolean scale = vector && key.endsWith(".weight");
         long fanIn = 1;
@@ -157,12 +196,24 @@ public final class Weights {
             fanIn *= shape[i];
         }
         double bound = vector ? 0.1 : 1.0 / Math.sqrt(Math.max(1, fanIn));
-        for (long i = 0; i < n; i++) {
-            double u = (rnd.nextDouble() * 2 - 1) * bound;
-            buf.putFloat((float) (scale ? 1 + u : u));
+        synchronized (state) {
+            // one reusable direct buffer: an array created from a direct buffer keeps referencing it (and direct
+            // memory is capped by the JVM), so the values are copied into memory owned by the engine
+            if (state.scratch == null || state.scratch.capacity() < n * 4) {
+                state.scratch = state.manager.allocateDirect(Math.max(n * 4, 1 << 20)).order(ByteOrder.nativeOrder());
+            }
+            ByteBuffer buf = state.scratch;
+            buf.clear();
+            for (int i = 0; i < n; i++) {
+                double u = (rnd.nextDouble() * 2 - 1) * bound;
+                buf.putFloat((float) (scale ? 1 + u : u));
+            }
+            buf.flip();
+            try (NDArray view = state.manager.create(buf, new Shape(shape), DataType.FLOAT32)) {
+                NDScope.unregister(view);
+                return view.duplicate();
+            }
         }
-        buf.rewind();
-        return state.manager.create(buf, new Shape(shape), DataType.FLOAT32);
     }
 
     /** @return the number of parameter values requested so far (the model's parameter count once built) */
@@ -216,13 +267,16 @@ public final class Weights {
         final TensorFile file;
         final Map<String, String> byCanonical;
         final long seed;
+        final boolean shapesOnly;
+        ByteBuffer scratch;
         final Set<String> requested = new LinkedHashSet<>();
         final Set<String> missing = new LinkedHashSet<>();
         final List<String> mismatched = new ArrayList<>();
         long count;
 
-        State(NDManager manager, TensorFile file, Map<String, String> byCanonical, long seed) {
+        State(NDManager manager, TensorFile file, Map<String, String> byCanonical, long seed, boolean shapesOnly) {
             this.manager = manager;
+            this.shapesOnly = shapesOnly;
             this.file = file;
             this.byCanonical = byCanonical;
             this.seed = seed;

@@ -183,6 +183,48 @@ public final class Golden {
         }
     }
 
+    /**
+     * Converts a JSON object to the plain Java map form the scheduler factory takes (numbers as Long when whole,
+     * else Double; arrays as lists; null kept).
+     *
+     * @param o the object
+     * @return the map
+     */
+    public static java.util.Map<String, Object> toMap(JsonObject o) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, JsonElement> e : o.entrySet()) {
+            m.put(e.getKey(), toJava(e.getValue()));
+        }
+        return m;
+    }
+
+    private static Object toJava(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (e.isJsonObject()) {
+            return toMap(e.getAsJsonObject());
+        }
+        if (e.isJsonArray()) {
+            java.util.List<Object> l = new java.util.ArrayList<>();
+            e.getAsJsonArray().forEach(x -> l.add(toJava(x)));
+            return l;
+        }
+        com.google.gson.JsonPrimitive p = e.getAsJsonPrimitive();
+        if (p.isBoolean()) {
+            return p.getAsBoolean();
+        }
+        if (p.isNumber()) {
+            java.math.BigDecimal d = p.getAsBigDecimal();
+            try {
+                return d.longValueExact();
+            } catch (ArithmeticException ex) {
+                return d.doubleValue();
+            }
+        }
+        return p.getAsString();
+    }
+
     /** @return a new base manager for a test */
     public static NDManager newManager() {
         return NDManager.newBaseManager();

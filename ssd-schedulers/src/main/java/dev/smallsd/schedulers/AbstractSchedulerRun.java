@@ -2,6 +2,7 @@ package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -275,6 +276,8 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
 
         NDArray keep(NDArray a) {
             a.attach(historyManager(a));
+            // a caller's NDScope (thread-wide) must not close history that outlives this call
+            NDScope.unregister(a);
             // keep it usable within this call without allocating temporaries in the history manager
             attached.remove(a);
             return in(a);

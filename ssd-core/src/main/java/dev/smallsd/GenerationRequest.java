@@ -1,0 +1,409 @@
+package dev.smallsd;
+
+import dev.smallsd.schedulers.SchedulerType;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One text-to-image or image-to-image request. Build it with {@link #builder()}; every field has diffusers'
+ * default. Validation happens in {@link #validate(int)}, which {@link SmallStableDiffusion#generate} calls before any
+ * work, so a bad request fails fast with an {@link IllegalArgumentException} naming the parameter.
+ *
+ * @param prompts one prompt per batch item (at least one)
+ * @param negativePrompts empty, or one negative prompt per prompt
+ * @param width image width in pixels, or {@code null} for the model default ({@code sample_size × 8})
+ * @param height image height in pixels, or {@code null} for the model default
+ * @param steps number of denoising steps
+ * @param guidanceScale classifier-free guidance scale; at {@code <= 1} no unconditional pass is made
+ * @param imagesPerPrompt images generated for each prompt
+ * @param seed seed of the run's {@code torch.Generator("cpu")}-identical generator, or {@code null} for a random one
+ * @param latents explicit initial latents {@code [B·imagesPerPrompt, 4, h/8, w/8]} flattened, or {@code null}
+ * @param eta DDIM's eta (stochasticity), ignored by other schedulers
+ * @param clipSkip number of final CLIP layers to skip (0 = none)
+ * @param initImage the image to start from (image-to-image), or {@code null} (text-to-image)
+ * @param strength image-to-image strength in {@code (0, 1]}
+ * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
+ * @param listener progress callback, or {@code null}
+ */
+public record GenerationRequest(
+        List<String> prompts,
+        List<String> negativePrompts,
+        Integer width,
+        Integer height,
+        int steps,
+        double guidanceScale,
+        int imagesPerPrompt,
+        Long seed,
+        float[] latents,
+        double eta,
+        int clipSkip,
+        BufferedImage initImage,
+        double strength,
+        SchedulerType scheduler,
+        StepListener listener) {
+
+    /** diffusers' default number of steps. */
+    public static final int DEFAULT_STEPS = 50;
+    /** diffusers' default guidance scale. */
+    public static final double DEFAULT_GUIDANCE = 7.5;
+    /** diffusers' default image-to-image strength. */
+    public static final double DEFAULT_STRENGTH = 0.8;
+
+    /** Copies the lists so the request is immutable. */
+    public GenerationRequest {
+        prompts = prompts == null ? null : Collections.unmodifiableList(new ArrayList<>(prompts));
+        negativePrompts = negativePrompts == null ? List.of()
+                : Collections.unmodifiableList(new ArrayList<>(negativePrompts));
+    }
+
+    /** @return a builder with diffusers' defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder seeded with a single prompt.
+     *
+     * @param prompt the prompt
+     * @return the builder
+     */
+    public static Builder builder(String prompt) {
+        return new Builder().prompt(prompt);
+    }
+
+    /** @return a builder holding this request's values */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.prompts = prompts == null ? null : new ArrayList<>(prompts);
+        b.negativePrompts = new ArrayList<>(negativePrompts);
+        b.width = width;
+        b.height = height;
+        b.steps = steps;
+        b.guidanceScale = guidanceScale;
+        b.imagesPerPrompt = imagesPerPrompt;
+        b.seed = seed;
+        b.latents = latents;
+        b.eta = eta;
+        b.clipSkip = clipSkip;
+        b.initImage = initImage;
+        b.strength = strength;
+        b.scheduler = scheduler;
+        b.listener = listener;
+        return b;
+    }
+
+    /** @return whether this is an image-to-image request */
+    public boolean isImageToImage() {
+        return initImage != null;
+    }
+
+    /** @return whether classifier-free guidance is on (diffusers: {@code guidance_scale > 1}) */
+    public boolean doClassifierFreeGuidance() {
+        return guidanceScale > 1.0;
+    }
+
+    /** @return number of images the request produces */
+    public int batchSize() {
+        return prompts.size() * imagesPerPrompt;
+    }
+
+    /**
+     * Checks every parameter.
+     *
+     * @param maxSteps the scheduler's number of training timesteps (upper bound for {@code steps})
+     * @throws IllegalArgumentException naming the first bad parameter and why
+     */
+    public void validate(int maxSteps) {
+        if (prompts == null || prompts.isEmpty()) {
+            throw new IllegalArgumentException("prompt: at least one prompt is required");
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            if (prompts.get(i) == null) {
+                throw new IllegalArgumentException("prompt: prompt " + i + " is null");
+            }
+        }
+        if (!negativePrompts.isEmpty() && negativePrompts.size() != prompts.size()) {
+            throw new IllegalArgumentException("negativePrompt: " + negativePrompts.size()
+                    + " negative prompts for " + prompts.size() + " prompts (give none or one per prompt)");
+        }
+        for (int i = 0; i < negativePrompts.size(); i++) {
+            if (negativePrompts.get(i) == null) {
+                throw new IllegalArgumentException("negativePrompt: negative prompt " + i + " is null");
+            }
+        }
+        checkSize("width", width);
+        checkSize("height", height);
+        if (steps <= 0 || steps > maxSteps) {
+            throw new IllegalArgumentException("steps: " + steps + " is outside 1.." + maxSteps
+                    + " (the scheduler's training timesteps)");
+        }
+        if (Double.isNaN(guidanceScale) || Double.isInfinite(guidanceScale) || guidanceScale < 0) {
+            throw new IllegalArgumentException("guidanceScale: " + guidanceScale + " must be a finite number >= 0");
+        }
+        if (imagesPerPrompt <= 0) {
+            throw new IllegalArgumentException("imagesPerPrompt: " + imagesPerPrompt + " must be >= 1");
+        }
+        if (Double.isNaN(eta) || eta < 0) {
+            throw new IllegalArgumentException("eta: " + eta + " must be >= 0");
+        }
+        if (clipSkip < 0) {
+            throw new IllegalArgumentException("clipSkip: " + clipSkip + " must be >= 0");
+        }
+        if (initImage != null) {
+            if (!(strength > 0 && strength <= 1)) {
+                throw new IllegalArgumentException("strength: " + strength + " must be in (0, 1] for image-to-image");
+            }
+            if (latents != null) {
+                throw new IllegalArgumentException("latents: explicit latents cannot be combined with an init image");
+            }
+            if (initImage.getWidth() < 8 || initImage.getHeight() < 8) {
+                throw new IllegalArgumentException("initImage: " + initImage.getWidth() + "x"
+                        + initImage.getHeight() + " is smaller than 8x8");
+            }
+        }
+    }
+
+    private static void checkSize(String name, Integer v) {
+        if (v != null && (v <= 0 || v % 8 != 0)) {
+            throw new IllegalArgumentException(name + ": " + v + " must be a positive multiple of 8");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationRequest[prompts=" + prompts + ", negativePrompts=" + negativePrompts + ", size="
+                + width + "x" + height + ", steps=" + steps + ", guidanceScale=" + guidanceScale
+                + ", imagesPerPrompt=" + imagesPerPrompt + ", seed=" + seed + ", img2img=" + isImageToImage()
+                + (isImageToImage() ? ", strength=" + strength : "") + ", scheduler=" + scheduler + "]";
+    }
+
+    /** Builder of {@link GenerationRequest}; starts from diffusers' defaults. */
+    public static final class Builder {
+        private List<String> prompts;
+        private List<String> negativePrompts = new ArrayList<>();
+        private Integer width;
+        private Integer height;
+        private int steps = DEFAULT_STEPS;
+        private double guidanceScale = DEFAULT_GUIDANCE;
+        private int imagesPerPrompt = 1;
+        private Long seed;
+        private float[] latents;
+        private double eta;
+        private int clipSkip;
+        private BufferedImage initImage;
+        private double strength = DEFAULT_STRENGTH;
+        private SchedulerType scheduler;
+        private StepListener listener;
+
+        private Builder() {}
+
+        /**
+         * @param prompt the single prompt
+         * @return this
+         */
+        public Builder prompt(String prompt) {
+            List<String> l = new ArrayList<>();
+            l.add(prompt);
+            this.prompts = l;
+            return this;
+        }
+
+        /**
+         * @param prompts one prompt per batch item
+         * @return this
+         */
+        public Builder prompts(List<String> prompts) {
+            this.prompts = prompts == null ? null : new ArrayList<>(prompts);
+            return this;
+        }
+
+        /**
+         * @param negativePrompt the negative prompt of the single prompt (null for none)
+         * @return this
+         */
+        public Builder negativePrompt(String negativePrompt) {
+            this.negativePrompts = new ArrayList<>();
+            if (negativePrompt != null) {
+                this.negativePrompts.add(negativePrompt);
+            }
+            return this;
+        }
+
+        /**
+         * @param negativePrompts one negative prompt per prompt
+         * @return this
+         */
+        public Builder negativePrompts(List<String> negativePrompts) {
+            this.negativePrompts = negativePrompts == null ? new ArrayList<>() : new ArrayList<>(negativePrompts);
+            return this;
+        }
+
+        /**
+         * @param width image width in pixels (multiple of 8)
+         * @param height image height in pixels (multiple of 8)
+         * @return this
+         */
+        public Builder size(int width, int height) {
+            this.width = width;
+            this.height = height;
+            return this;
+        }
+
+        /**
+         * @param width image width in pixels (multiple of 8)
+         * @return this
+         */
+        public Builder width(int width) {
+            this.width = width;
+            return this;
+        }
+
+        /**
+         * @param height image height in pixels (multiple of 8)
+         * @return this
+         */
+        public Builder height(int height) {
+            this.height = height;
+            return this;
+        }
+
+        /**
+         * @param steps number of denoising steps
+         * @return this
+         */
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /**
+         * @param guidanceScale classifier-free guidance scale
+         * @return this
+         */
+        public Builder guidanceScale(double guidanceScale) {
+            this.guidanceScale = guidanceScale;
+            return this;
+        }
+
+        /**
+         * @param n images per prompt
+         * @return this
+         */
+        public Builder imagesPerPrompt(int n) {
+            this.imagesPerPrompt = n;
+            return this;
+        }
+
+        /**
+         * @param seed the generator seed
+         * @return this
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param latents explicit initial latents (flattened {@code [B, 4, h/8, w/8]}); copied
+         * @return this
+         */
+        public Builder latents(float[] latents) {
+            this.latents = latents == null ? null : latents.clone();
+            return this;
+        }
+
+        /**
+         * @param eta DDIM eta
+         * @return this
+         */
+        public Builder eta(double eta) {
+            this.eta = eta;
+            return this;
+        }
+
+        /**
+         * @param clipSkip CLIP layers to skip
+         * @return this
+         */
+        public Builder clipSkip(int clipSkip) {
+            this.clipSkip = clipSkip;
+            return this;
+        }
+
+        /**
+         * @param initImage the init image for image-to-image
+         * @return this
+         */
+        public Builder initImage(BufferedImage initImage) {
+            this.initImage = initImage;
+            return this;
+        }
+
+        /**
+         * Reads the init image from a file (PNG, JPEG, BMP, GIF).
+         *
+         * @param file the image file
+         * @return this
+         * @throws IllegalArgumentException naming the file when it cannot be read as an image
+         */
+        public Builder initImage(java.nio.file.Path file) {
+            BufferedImage img;
+            try {
+                img = javax.imageio.ImageIO.read(file.toFile());
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("initImage: cannot read " + file + ": " + e.getMessage(), e);
+            }
+            if (img == null) {
+                throw new IllegalArgumentException("initImage: " + file + " is not a readable image (PNG, JPEG, BMP, GIF)");
+            }
+            this.initImage = img;
+            return this;
+        }
+
+        /**
+         * @param strength image-to-image strength in (0, 1]
+         * @return this
+         */
+        public Builder strength(double strength) {
+            this.strength = strength;
+            return this;
+        }
+
+        /**
+         * @param scheduler a scheduler for this request only
+         * @return this
+         */
+        public Builder scheduler(SchedulerType scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * @param listener progress callback
+         * @return this
+         */
+        public Builder listener(StepListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** @return the request (not yet validated) */
+        public GenerationRequest build() {
+            return new GenerationRequest(prompts, negativePrompts, width, height, steps, guidanceScale,
+                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prompts, negativePrompts, width, height, steps, seed);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.smallsd;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
+
+/** Writes PNG files carrying a {@code parameters} text chunk, atomically (temporary file, then move). */
+public final class PngWriter {
+    private PngWriter() {}
+
+    /**
+     * @param image the image
+     * @param file destination
+     * @param parameters text for the {@code parameters} tEXt chunk, or {@code null} for none
+     * @throws IOException when writing fails; no partial file is left at {@code file}
+     */
+    public static void write(BufferedImage image, Path file, String parameters) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp); ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+                Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("png");
+                if (!it.hasNext()) {
+                    throw new IOException("no PNG writer available");
+                }
+                ImageWriter writer = it.next();
+                try {
+                    writer.setOutput(ios);
+                    ImageWriteParam param = writer.getDefaultWriteParam();
+                    IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image),
+                            param);
+                    if (parameters != null) {
+                        IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                        entry.setAttribute("keyword", "parameters");
+                        entry.setAttribute("value", latin1(parameters));
+                        IIOMetadataNode text = new IIOMetadataNode("tEXt");
+                        text.appendChild(entry);
+                        IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+                        root.appendChild(text);
+                        meta.mergeTree("javax_imageio_png_1.0", root);
+                    }
+                    writer.write(null, new IIOImage(image, null, meta), param);
+                } finally {
+                    writer.dispose();
+                }
+            }
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** tEXt holds Latin-1; characters outside it become '?', as A1111's own writer does for tEXt. */
+    private static String latin1(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            b.append(c <= 0xFF ? c : '?');
+        }
+        return b.toString();
+    }
+
+    /**
+     * Reads the {@code parameters} text of a PNG written by {@link #write}.
+     *
+     * @param file a PNG file
+     * @return the text, or {@code null} when absent
+     * @throws IOException when the file cannot be read
+     */
+    public static String readParameters(Path file) throws IOException {
+        try (ImageInputStreamHolder h = new ImageInputStreamHolder(file)) {
+            Iterator<javax.imageio.ImageReader> it = ImageIO.getImageReaders(h.stream);
+            if (!it.hasNext()) {
+                throw new IOException(file + ": not an image");
+            }
+            javax.imageio.ImageReader reader = it.next();
+            try {
+                reader.setInput(h.stream);
+                IIOMetadata meta = reader.getImageMetadata(0);
+                org.w3c.dom.Node root = meta.getAsTree("javax_imageio_png_1.0");
+                for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                    if ("tEXt".equals(n.getNodeName())) {
+                        for (org.w3c.dom.Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
+                            org.w3c.dom.NamedNodeMap a = e.getAttributes();
+                            if ("parameters".equals(a.getNamedItem("keyword").getNodeValue())) {
+                                return a.getNamedItem("value").getNodeValue();
+                            }
+                        }
+                    }
+                }
+                return null;
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static final class ImageInputStreamHolder implements AutoCloseable {
+        final javax.imageio.stream.ImageInputStream stream;
+
+        ImageInputStreamHolder(Path file) throws IOException {
+            stream = ImageIO.createImageInputStream(file.toFile());
+            if (stream == null) {
+                throw new IOException(file + ": cannot open");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            stream.close();
+        }
+    }
+}

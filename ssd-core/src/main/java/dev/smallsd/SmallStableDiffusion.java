@@ -1,0 +1,322 @@
+package dev.smallsd;
+
+import ai.djl.ndarray.NDManager;
+import dev.smallsd.hub.DownloadListener;
+import dev.smallsd.hub.HubDownloader;
+import dev.smallsd.hub.HubOptions;
+import dev.smallsd.pipeline.PipelineHooks;
+import dev.smallsd.pipeline.PipelineLoader;
+import dev.smallsd.pipeline.StableDiffusionPipeline;
+import dev.smallsd.schedulers.Scheduler;
+import dev.smallsd.schedulers.SchedulerType;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Small Stable Diffusion (and any Stable Diffusion v1 model in the diffusers folder layout) in plain Java:
+ * text-to-image and image-to-image with the images diffusers gives for the same weights, prompt and seed.
+ *
+ * <pre>{@code
+ * try (SmallStableDiffusion sd = SmallStableDiffusion.builder()
+ *         .modelPath(Path.of("small-stable-diffusion-v0"))
+ *         .scheduler(SchedulerType.DPMPP_2M)
+ *         .build()) {
+ *     GenerationResult r = sd.generate(GenerationRequest.builder("an apple, 4k").steps(10).seed(42).build());
+ *     r.savePng(0, Path.of("apple.png"));
+ * }
+ * }</pre>
+ *
+ * <p>An instance loads every model once; {@link #generate} may be called from several threads at once (each request
+ * has its own generator and scheduler state). Close it to free the native memory of the weights.
+ */
+public final class SmallStableDiffusion implements AutoCloseable {
+    private final StableDiffusionPipeline pipeline;
+    private final NDManager manager;
+    private final ExecutorService async;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SmallStableDiffusion(StableDiffusionPipeline pipeline, NDManager manager) {
+        this.pipeline = pipeline;
+        this.manager = manager;
+        AtomicInteger n = new AtomicInteger();
+        this.async = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "ssd-generate-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Generates images, blocking until done.
+     *
+     * @param request the request
+     * @return the images and their metadata
+     * @throws IllegalArgumentException when a request parameter is invalid (the message names it)
+     */
+    public GenerationResult generate(GenerationRequest request) {
+        ensureOpen();
+        Objects.requireNonNull(request, "request");
+        return pipeline.run(request, PipelineHooks.NONE, () -> false);
+    }
+
+    /**
+     * Generates images on a background thread. {@code cancel(true)} on the returned future stops the run before the
+     * next UNet call; the instance stays usable.
+     *
+     * @param request the request (validated before this method returns)
+     * @return the future result
+     */
+    public CompletableFuture<GenerationResult> generateAsync(GenerationRequest request) {
+        ensureOpen();
+        Objects.requireNonNull(request, "request");
+        request.validate(Integer.MAX_VALUE);
+        AtomicBoolean cancel = new AtomicBoolean();
+        CompletableFuture<GenerationResult> f = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                cancel.set(true);
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
+        async.execute(() -> {
+            if (cancel.get()) {
+                return;
+            }
+            try {
+                f.complete(pipeline.run(request, PipelineHooks.NONE, cancel::get));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /** @return the default image width/height in pixels of the loaded model */
+    public int defaultSize() {
+        return pipeline.defaultSize();
+    }
+
+    /**
+     * The engine behind this instance (internal API: test hooks and diagnostics).
+     *
+     * @return the pipeline
+     */
+    public StableDiffusionPipeline pipeline() {
+        return pipeline;
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this SmallStableDiffusion instance is closed");
+        }
+    }
+
+    /** Frees the models' native memory. Running requests must have finished. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            async.shutdownNow();
+            if (pipeline.safetyChecker() != null) {
+                pipeline.safetyChecker().close();
+            }
+            pipeline.closeTokenizer();
+            manager.close();
+        }
+    }
+
+    /** Builder of {@link SmallStableDiffusion}. */
+    public static final class Builder {
+        private final PipelineLoader.Options options = new PipelineLoader.Options();
+        private String hubModel;
+        private String revision;
+        private HubOptions hubOptions;
+        private DownloadListener downloadListener;
+
+        private Builder() {}
+
+        /**
+         * @param path a diffusers snapshot folder ({@code model_index.json}, {@code unet/}, {@code vae/}, …)
+         * @return this
+         */
+        public Builder modelPath(Path path) {
+            options.modelPath = path;
+            hubModel = null;
+            return this;
+        }
+
+        /**
+         * A Hugging Face Hub model id (e.g. {@code "OFA-Sys/small-stable-diffusion-v0"}) or a local folder. A Hub model
+         * is downloaded on first use into the huggingface_hub cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or
+         * {@code ~/.cache/huggingface/hub}), shared with Python; {@code HF_ENDPOINT}, {@code HF_TOKEN} and
+         * {@code HF_HUB_OFFLINE=1} are honoured.
+         *
+         * @param idOrPath the Hub id or a folder path
+         * @return this
+         */
+        public Builder model(String idOrPath) {
+            Objects.requireNonNull(idOrPath, "model");
+            Path p = Path.of(idOrPath);
+            if (java.nio.file.Files.isDirectory(p)) {
+                options.modelPath = p;
+                hubModel = null;
+            } else {
+                hubModel = idOrPath;
+                options.modelPath = null;
+            }
+            return this;
+        }
+
+        /**
+         * @param revision the Hub branch, tag or commit (default {@code main})
+         * @return this
+         */
+        public Builder revision(String revision) {
+            this.revision = revision;
+            return this;
+        }
+
+        /**
+         * @param hubOptions Hub endpoint, cache, token and offline settings (default: from the environment)
+         * @return this
+         */
+        public Builder hubOptions(HubOptions hubOptions) {
+            this.hubOptions = Objects.requireNonNull(hubOptions, "hubOptions");
+            return this;
+        }
+
+        /**
+         * @param listener receives download progress of Hub files
+         * @return this
+         */
+        public Builder downloadListener(DownloadListener listener) {
+            this.downloadListener = listener;
+            return this;
+        }
+
+        /**
+         * @param type the scheduler to use by default (default: the folder's {@code scheduler_config.json})
+         * @return this
+         */
+        public Builder scheduler(SchedulerType type) {
+            options.schedulerType = type;
+            options.scheduler = null;
+            return this;
+        }
+
+        /**
+         * @param scheduler a fully configured scheduler to use by default
+         * @return this
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            options.scheduler = scheduler;
+            options.schedulerType = null;
+            return this;
+        }
+
+        /**
+         * @param variant weight variant such as {@code "fp16"} (weights are computed in float32 either way)
+         * @return this
+         */
+        public Builder variant(String variant) {
+            options.variant = variant;
+            return this;
+        }
+
+        /**
+         * Sets libtorch's intra-op thread count. This is a process-wide setting of the native library: it affects
+         * every instance in the JVM.
+         *
+         * @param threads number of threads (default: available processors)
+         * @return this
+         */
+        public Builder threads(int threads) {
+            if (threads <= 0) {
+                throw new IllegalArgumentException("threads: " + threads + " must be >= 1");
+            }
+            options.threads = threads;
+            return this;
+        }
+
+        /**
+         * @param checker a safety checker to use instead of one found through {@link SafetyCheckerProvider}
+         * @return this
+         */
+        public Builder safetyChecker(SafetyChecker checker) {
+            options.safetyChecker = checker;
+            return this;
+        }
+
+        /**
+         * @param mode what to do with flagged images ({@link SafetyMode#OFF} disables the checker, with a warning)
+         * @return this
+         */
+        public Builder safetyMode(SafetyMode mode) {
+            options.safetyMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Turns the safety checker off (logs a warning, as diffusers does for {@code safety_checker=None}).
+         *
+         * @return this
+         */
+        public Builder disableSafetyChecker() {
+            return safetyMode(SafetyMode.OFF);
+        }
+
+        /**
+         * @param queries attention query slice size (smaller uses less memory; {@code 0} = no slicing)
+         * @return this
+         */
+        public Builder attentionSliceSize(int queries) {
+            if (queries < 0) {
+                throw new IllegalArgumentException("attentionSliceSize: " + queries + " must be >= 0");
+            }
+            options.attentionSliceSize = queries;
+            return this;
+        }
+
+        /**
+         * @param tiling decode large images in overlapping tiles (diffusers' {@code enable_vae_tiling})
+         * @return this
+         */
+        public Builder vaeTiling(boolean tiling) {
+            options.vaeTiling = tiling;
+            return this;
+        }
+
+        /**
+         * Loads every model once.
+         *
+         * @return the ready instance
+         * @throws dev.smallsd.io.ModelLoadException when the folder or a file is missing or malformed
+         */
+        public SmallStableDiffusion build() {
+            if (options.modelPath == null && hubModel == null) {
+                throw new IllegalStateException("modelPath: no model folder or Hub id given");
+            }
+            if (options.modelPath == null) {
+                HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
+                options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
+            }
+            NDManager manager = NDManager.newBaseManager();
+            try {
+                StableDiffusionPipeline p = PipelineLoader.load(options, manager);
+                return new SmallStableDiffusion(p, manager);
+            } catch (RuntimeException | Error e) {
+                manager.close();
+                throw e;
+            }
+        }
+    }
+}

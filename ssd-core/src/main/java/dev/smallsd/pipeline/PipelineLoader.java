@@ -1,0 +1,166 @@
+package dev.smallsd.pipeline;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.smallsd.SafetyChecker;
+import dev.smallsd.SafetyCheckerProvider;
+import dev.smallsd.SafetyMode;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.io.TensorFile;
+import dev.smallsd.nn.AttentionSlicing;
+import dev.smallsd.schedulers.Scheduler;
+import dev.smallsd.schedulers.SchedulerType;
+import dev.smallsd.schedulers.Schedulers;
+import dev.smallsd.text.ClipTextModel;
+import dev.smallsd.text.ClipTokenizer;
+import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.VaeTiling;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Loads every component of a diffusers Stable Diffusion folder once and assembles a {@link StableDiffusionPipeline}. */
+public final class PipelineLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineLoader.class);
+    private static final AtomicBoolean WARNED_OFF = new AtomicBoolean();
+
+    private PipelineLoader() {}
+
+    /** What the builder collected (internal). */
+    public static final class Options {
+        /** The snapshot folder. */
+        public Path modelPath;
+        /** Scheduler type by default, or null. */
+        public SchedulerType schedulerType;
+        /** Scheduler instance by default, or null. */
+        public Scheduler scheduler;
+        /** Weight variant or null. */
+        public String variant;
+        /** libtorch intra-op threads or null. */
+        public Integer threads;
+        /** Explicit checker or null. */
+        public SafetyChecker safetyChecker;
+        /** Safety mode. */
+        public SafetyMode safetyMode = SafetyMode.BLOCK;
+        /** Attention query slice size; negative = the model's default. */
+        public int attentionSliceSize = -1;
+        /** Tiled VAE decoding. */
+        public boolean vaeTiling;
+    }
+
+    /**
+     * @param o the options
+     * @param manager owner of all weights
+     * @return the pipeline
+     */
+    public static StableDiffusionPipeline load(Options o, NDManager manager) {
+        long start = System.nanoTime();
+        Engine.getEngine("PyTorch");
+        if (o.threads != null) {
+            JniUtils.setNumThreads(o.threads);
+        }
+        ModelDirectory dir = ModelDirectory.open(o.modelPath);
+        String variant = o.variant;
+
+        long t = System.nanoTime();
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(dir.componentDir(ModelDirectory.TOKENIZER));
+        LOG.info("tokenizer loaded from {} in {} ms", dir.componentDir(ModelDirectory.TOKENIZER), ms(t));
+        try {
+            t = System.nanoTime();
+            ClipTextModel textEncoder;
+            try (TensorFile f = dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn)) {
+                textEncoder = ClipTextModel.load(dir.textEncoderConfig(), f, manager);
+                LOG.info("text encoder loaded from {} in {} ms", f.path(), ms(t));
+            }
+            t = System.nanoTime();
+            UNet2DConditionModel unet;
+            try (TensorFile f = dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)) {
+                unet = UNet2DConditionModel.load(dir.unetConfig(), f, manager);
+                LOG.info("UNet loaded from {} in {} ms", f.path(), ms(t));
+            }
+            if (o.attentionSliceSize >= 0) {
+                unet = unet.withAttentionSlicing(o.attentionSliceSize == 0 ? AttentionSlicing.none()
+                        : AttentionSlicing.fixed(o.attentionSliceSize));
+            }
+            t = System.nanoTime();
+            AutoencoderKL vae;
+            try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
+                vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
+                LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
+            }
+            if (o.vaeTiling) {
+                vae = vae.withTiling(VaeTiling.of(dir.vaeConfig()));
+            }
+            Map<String, Object> schedulerConfig = dir.schedulerConfig();
+            Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
+            java.util.function.Function<SchedulerType, Scheduler> factory =
+                    type -> cache.computeIfAbsent(type, k -> Schedulers.create(k, schedulerConfig));
+            Scheduler scheduler = o.scheduler != null ? o.scheduler
+                    : o.schedulerType != null ? factory.apply(o.schedulerType)
+                    : defaultScheduler(dir, schedulerConfig);
+            SafetyChecker checker = safetyChecker(o, dir);
+            String name = o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
+                    : o.modelPath.toAbsolutePath().normalize().getFileName().toString();
+            LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
+                    checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
+            return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, scheduler, factory, checker,
+                    o.safetyMode, manager, name);
+        } catch (RuntimeException | Error e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    private static SafetyChecker safetyChecker(Options o, ModelDirectory dir) {
+        if (o.safetyMode == SafetyMode.OFF) {
+            if (WARNED_OFF.compareAndSet(false, true)) {
+                LOG.warn("The safety checker is disabled. Ensure that you abide by the conditions of the Stable "
+                        + "Diffusion license (OpenRAIL) and do not expose unfiltered results in services or "
+                        + "applications open to the public.");
+            }
+            return null;
+        }
+        if (o.safetyChecker != null) {
+            return o.safetyChecker;
+        }
+        boolean folderHasChecker = dir.safetyCheckerConfig().isPresent();
+        if (!folderHasChecker) {
+            return null;
+        }
+        for (SafetyCheckerProvider p : ServiceLoader.load(SafetyCheckerProvider.class)) {
+            Optional<SafetyChecker> c = p.load(o.modelPath, o.variant);
+            if (c.isPresent()) {
+                return c.get();
+            }
+        }
+        LOG.warn("{} has a safety_checker but no SafetyChecker implementation is on the class path "
+                + "(add dev.smallsd:ssd-safety): images are NOT checked", o.modelPath);
+        return null;
+    }
+
+    private static Scheduler defaultScheduler(ModelDirectory dir, Map<String, Object> config) {
+        Object cls = config.get("_class_name");
+        if (!(cls instanceof String name)) {
+            throw new ModelLoadException(dir.componentDir(ModelDirectory.SCHEDULER).resolve("scheduler_config.json"),
+                    "missing or non-string key '_class_name'");
+        }
+        try {
+            return Schedulers.fromConfig(config, name, Map.of());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new ModelLoadException(dir.componentDir(ModelDirectory.SCHEDULER).resolve("scheduler_config.json"),
+                    e.getMessage(), e);
+        }
+    }
+
+    private static long ms(long since) {
+        return (System.nanoTime() - since) / 1_000_000L;
+    }
+}

@@ -1,0 +1,302 @@
+package dev.smallsd.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.smallsd.GenerationRequest;
+import dev.smallsd.GenerationResult;
+import dev.smallsd.SafetyChecker;
+import dev.smallsd.SafetyMode;
+import dev.smallsd.Timings;
+import dev.smallsd.schedulers.Img2ImgStart;
+import dev.smallsd.schedulers.NoiseSource;
+import dev.smallsd.schedulers.Scheduler;
+import dev.smallsd.schedulers.SchedulerRun;
+import dev.smallsd.schedulers.StepOptions;
+import dev.smallsd.schedulers.StepResult;
+import dev.smallsd.text.ClipTextModel;
+import dev.smallsd.text.ClipTokenizer;
+import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.DiagonalGaussianDistribution;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * diffusers' {@code StableDiffusionPipeline} and {@code StableDiffusionImg2ImgPipeline} in one class, read top to
+ * bottom in {@link #run}: encode the prompts, make the initial latents, denoise, decode, check safety.
+ *
+ * <p>Stateless between runs and safe for concurrent runs: every run has its own generator, scheduler run and array
+ * scope. Applications use {@link dev.smallsd.SmallStableDiffusion}; this class is the internal engine it drives.
+ */
+public final class StableDiffusionPipeline {
+    private final ClipTokenizer tokenizer;
+    private final ClipTextModel textEncoder;
+    private final UNet2DConditionModel unet;
+    private final AutoencoderKL vae;
+    private final Scheduler defaultScheduler;
+    private final Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory;
+    private final SafetyChecker safetyChecker;
+    private final SafetyMode safetyMode;
+    private final NDManager manager;
+    private final String modelName;
+
+    /**
+     * @param tokenizer the CLIP tokenizer
+     * @param textEncoder the CLIP text encoder
+     * @param unet the denoising UNet
+     * @param vae the autoencoder
+     * @param defaultScheduler the scheduler used when a request names none
+     * @param schedulerFactory builds a scheduler of a requested type from the model's scheduler config
+     * @param safetyChecker the checker, or {@code null}
+     * @param safetyMode what to do with flagged images
+     * @param manager the manager under which each run creates its own sub-manager
+     * @param modelName the model name written into PNG parameters
+     */
+    public StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
+            AutoencoderKL vae, Scheduler defaultScheduler,
+            Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
+            SafetyMode safetyMode, NDManager manager, String modelName) {
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.vae = vae;
+        this.defaultScheduler = defaultScheduler;
+        this.schedulerFactory = schedulerFactory;
+        this.safetyChecker = safetyMode == SafetyMode.OFF ? null : safetyChecker;
+        this.safetyMode = safetyMode;
+        this.manager = manager;
+        this.modelName = modelName;
+    }
+
+    /** @return the default image width and height in pixels ({@code sample_size × VAE factor}) */
+    public int defaultSize() {
+        Integer sample = unet.config().sampleSize();
+        return (sample == null ? 64 : sample) * vae.config().spatialFactor();
+    }
+
+    /** @return the scheduler used when a request names none */
+    public Scheduler defaultScheduler() {
+        return defaultScheduler;
+    }
+
+    /**
+     * Runs one request.
+     *
+     * @param request the request
+     * @param hooks test hooks ({@link PipelineHooks#NONE} for applications)
+     * @param cancelled polled before every UNet call; when it returns true the run stops with a
+     *     {@link CancellationException}
+     * @return the images
+     */
+    public GenerationResult run(GenerationRequest request, PipelineHooks hooks, BooleanSupplier cancelled) {
+        Scheduler scheduler = request.scheduler() == null ? defaultScheduler : schedulerFactory.apply(request.scheduler());
+        return run(request, scheduler, hooks, cancelled);
+    }
+
+    /**
+     * Runs one request with an explicit scheduler (internal: the golden tests use each case's exact config).
+     *
+     * @param request the request (its own scheduler type is ignored)
+     * @param scheduler the scheduler
+     * @param hooks test hooks
+     * @param cancelled polled before every UNet call
+     * @return the images
+     */
+    public GenerationResult run(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
+            BooleanSupplier cancelled) {
+        request.validate(scheduler.numTrainTimesteps());
+        int width = request.width() != null ? request.width() : request.isImageToImage()
+                ? request.initImage().getWidth() / 8 * 8 : defaultSize();
+        int height = request.height() != null ? request.height() : request.isImageToImage()
+                ? request.initImage().getHeight() / 8 * 8 : defaultSize();
+        int factor = vae.config().spatialFactor();
+        if (width % factor != 0 || height % factor != 0) {
+            throw new IllegalArgumentException("width/height: " + width + "x" + height + " must be multiples of "
+                    + factor);
+        }
+        int batch = request.batchSize();
+        long[] latentShape = {batch, unet.config().inChannels(), height / factor, width / factor};
+        if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {
+            throw new IllegalArgumentException("latents: " + request.latents().length + " values, expected "
+                    + new Shape(latentShape).size() + " for shape " + Arrays.toString(latentShape));
+        }
+        PipelineHooks.Observer observer = hooks.observer() != null ? hooks.observer() : new PipelineHooks.Observer() {};
+        long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(1L << 32);
+        NoiseSource noise = hooks.noise() != null ? hooks.noise() : new TorchGenerator(seed);
+        boolean cfg = request.doClassifierFreeGuidance();
+        long t0 = System.nanoTime();
+
+        try (NDManager rm = manager.newSubManager(); NDScope scope = new NDScope();
+                SchedulerRun run = scheduler.newRun(request.steps())) {
+            scope.suppressNotUsedWarning();
+            // 1. Prompt encoding: [uncond | cond] once per request, each repeated imagesPerPrompt times.
+            NDArray context = encodePrompts(request, cfg, rm, observer);
+
+            // 2. Timesteps and initial latents.
+            double[] timesteps = run.timesteps();
+            NDArray latents;
+            if (request.isImageToImage()) {
+                Img2ImgStart start = run.startForStrength(request.strength());
+                timesteps = start.timesteps();
+                latents = imageToImageLatents(request, width, height, batch, timesteps, run, noise, rm);
+            } else if (request.latents() != null) {
+                latents = rm.create(request.latents(), new Shape(latentShape)).mul((float) run.initNoiseSigma());
+            } else {
+                latents = noise.next(new Shape(latentShape), rm).mul((float) run.initNoiseSigma());
+            }
+            observer.onInitialLatents(latents);
+            long t1 = System.nanoTime();
+
+            // 3. Denoising loop: one batched UNet call per step, guidance, scheduler step.
+            StepOptions options = StepOptions.DEFAULT.withEta(request.eta());
+            for (int i = 0; i < timesteps.length; i++) {
+                if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                    throw new CancellationException("generation cancelled after " + i + " of " + timesteps.length
+                            + " steps");
+                }
+                double t = timesteps[i];
+                NDArray next;
+                try (NDScope step = new NDScope()) {
+                    step.suppressNotUsedWarning();
+                    NDArray modelInput = cfg ? NDArrays.concat(new NDList(latents, latents)) : latents;
+                    modelInput = run.scaleModelInput(modelInput, t);
+                    NDArray tArr = timestepArray(t, modelInput.getShape().get(0), run.integerTimesteps(), rm);
+                    NDArray eps = unet.forward(modelInput, tArr, context);
+                    observer.onUnetCall(i, modelInput, tArr, eps);
+                    if (cfg) {
+                        NDList halves = eps.split(2);
+                        NDArray uncond = halves.get(0);
+                        eps = uncond.add(halves.get(1).sub(uncond).mul((float) request.guidanceScale()));
+                    }
+                    StepResult r = run.step(eps, t, latents, options, noise);
+                    next = r.prevSample();
+                    NDScope.unregister(next);
+                }
+                latents.close();
+                latents = next;
+                NDScope.register(latents);
+                observer.onStepLatents(i, latents);
+                if (request.listener() != null) {
+                    request.listener().onStep(i + 1, timesteps.length, t, latents);
+                }
+            }
+            long t2 = System.nanoTime();
+
+            // 4. Decode: image = vae.decode(latents / scaling_factor), (x / 2 + 0.5).clamp(0, 1), NHWC.
+            NDArray images = vae.decode(latents.div((float) vae.scalingFactor()))
+                    .div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1);
+            observer.onDecoded(images);
+            long t3 = System.nanoTime();
+
+            // 5. Safety check, once per batch.
+            List<Boolean> flags = new ArrayList<>();
+            if (safetyChecker != null) {
+                boolean[] f = safetyChecker.check(images);
+                for (boolean b : f) {
+                    flags.add(b);
+                }
+            }
+            long t4 = System.nanoTime();
+            List<BufferedImage> out = Images.toBufferedImages(images, flags, safetyMode == SafetyMode.BLOCK);
+            List<String> params = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                params.add(Parameters.a1111(request, i / request.imagesPerPrompt(), scheduler, width, height, seed,
+                        modelName));
+            }
+            Timings timings = new Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(System.nanoTime() - t0));
+            return new GenerationResult(out, seed, flags, timings, params);
+        }
+    }
+
+    private NDArray encodePrompts(GenerationRequest request, boolean cfg, NDManager rm,
+            PipelineHooks.Observer observer) {
+        NDArray cond = encode(request.prompts(), request.clipSkip(), rm, observer);
+        NDArray condRep = repeatPerImage(cond, request.imagesPerPrompt());
+        if (!cfg) {
+            return condRep;
+        }
+        List<String> negatives = request.negativePrompts().isEmpty()
+                ? Collections.nCopies(request.prompts().size(), "") : request.negativePrompts();
+        NDArray uncond = encode(negatives, request.clipSkip(), rm, observer);
+        return NDArrays.concat(new NDList(repeatPerImage(uncond, request.imagesPerPrompt()), condRep));
+    }
+
+    private NDArray encode(List<String> prompts, int clipSkip, NDManager rm, PipelineHooks.Observer observer) {
+        long[][] ids = tokenizer.encode(prompts);
+        NDArray idArr = rm.create(ids);
+        NDArray emb = textEncoder.encode(idArr, clipSkip);
+        observer.onTextEncoded(idArr, emb);
+        return emb;
+    }
+
+    /** diffusers: {@code embeds.repeat(1, n, 1).view(b * n, seq, -1)} — each prompt's rows stay together. */
+    private static NDArray repeatPerImage(NDArray x, int n) {
+        if (n == 1) {
+            return x;
+        }
+        Shape s = x.getShape();
+        return x.expandDims(1).repeat(1, n).reshape(s.get(0) * n, s.get(1), s.get(2));
+    }
+
+    private NDArray imageToImageLatents(GenerationRequest request, int width, int height, int batch,
+            double[] timesteps, SchedulerRun run, NoiseSource noise, NDManager rm) {
+        NDArray image = Images.toTensor(request.initImage(), width, height, rm);
+        DiagonalGaussianDistribution dist = vae.encode(image);
+        // latent_dist.sample(generator): the posterior noise is the first draw of the generator
+        NDArray sampleNoise = noise.next(dist.mean().getShape(), rm);
+        NDArray x0 = dist.sample(sampleNoise).mul((float) vae.scalingFactor());
+        long images = x0.getShape().get(0);
+        if (batch % images != 0) {
+            throw new IllegalArgumentException("initImage: cannot spread " + images + " init images over " + batch
+                    + " outputs");
+        }
+        if (batch > images) {
+            x0 = x0.repeat(0, batch / images);
+        }
+        NDArray addNoise = noise.next(x0.getShape(), rm);
+        double[] tStart = new double[batch];
+        Arrays.fill(tStart, timesteps[0]);
+        return run.addNoise(x0, addNoise, tStart);
+    }
+
+    private static NDArray timestepArray(double t, long batch, boolean integer, NDManager rm) {
+        if (integer) {
+            long[] v = new long[(int) batch];
+            Arrays.fill(v, (long) t);
+            return rm.create(v);
+        }
+        float[] v = new float[(int) batch];
+        Arrays.fill(v, (float) t);
+        return rm.create(v);
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000L;
+    }
+
+    /** @return the model name used in PNG parameters */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** @return the safety checker in use, or {@code null} */
+    public SafetyChecker safetyChecker() {
+        return safetyChecker;
+    }
+
+    /** Releases the tokenizer's native memory (weights belong to the manager). */
+    public void closeTokenizer() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.smallsd.unet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import dev.smallsd.nn.AttentionSlicing;
+import dev.smallsd.nn.Scopes;
+import dev.smallsd.nn.Weights;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers' {@code UpBlock2D}: for each of {@code num_layers} layers, the last unused skip connection is
+ * concatenated to the hidden states along channels, then {@code resnets.i} ({@link ResnetBlock2D}); then an optional
+ * {@code upsamplers.0} ({@link Upsample2D}). Immutable and thread-safe.
+ */
+public final class UpBlock2D implements UNetUpBlock {
+    private final List<ResnetBlock2D> resnets;
+    private final Upsample2D upsampler;
+
+    /**
+     * @param w weights view of this block (e.g. {@code up_blocks.0})
+     * @param numLayers number of resnets ({@code layers_per_block + 1})
+     * @param inChannels channels of the skip connection consumed by the last layer
+     * @param outChannels output channels
+     * @param prevOutputChannel channels of the block's input
+     * @param tembChannels time embedding width
+     * @param eps GroupNorm epsilon
+     * @param act activation name
+     * @param groups GroupNorm groups
+     * @param addUpsample whether the block ends with an upsampler
+     */
+    public UpBlock2D(Weights w, int numLayers, int inChannels, int outChannels, int prevOutputChannel,
+            int tembChannels, double eps, String act, int groups, boolean addUpsample) {
+        List<ResnetBlock2D> rs = new ArrayList<>();
+        for (int i = 0; i < numLayers; i++) {
+            int skip = i == numLayers - 1 ? inChannels : outChannels;
+            int resnetIn = i == 0 ? prevOutputChannel : outChannels;
+            rs.add(new ResnetBlock2D(w.child("resnets").child(i), resnetIn + skip, outChannels, tembChannels, groups,
+                    eps, act, 1.0));
+        }
+        this.resnets = List.copyOf(rs);
+        this.upsampler = addUpsample ? new Upsample2D(w.child("upsamplers").child(0), outChannels, outChannels) : null;
+    }
+
+    @Override
+    public NDArray forward(NDArray x, List<NDArray> resHiddenStates, NDArray temb, NDArray encoderHiddenStates,
+            long[] upsampleSize, AttentionSlicing slicing) {
+        checkSkips(resHiddenStates, resnets.size(), "UpBlock2D");
+        return Scopes.run(() -> {
+            NDArray h = x;
+            int last = resHiddenStates.size() - 1;
+            for (int i = 0; i < resnets.size(); i++) {
+                h = NDArrays.concat(new NDList(h, resHiddenStates.get(last - i)), 1);
+                h = resnets.get(i).forward(h, temb);
+            }
+            return upsampler == null ? h : upsampler.forward(h, upsampleSize);
+        });
+    }
+
+    @Override
+    public int resnetCount() {
+        return resnets.size();
+    }
+
+    static void checkSkips(List<NDArray> skips, int needed, String block) {
+        if (skips.size() < needed) {
+            throw new IllegalArgumentException(block + " needs " + needed + " skip connections, got " + skips.size());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.smallsd.vae;
+
+import ai.djl.ndarray.NDArray;
+import dev.smallsd.nn.Activations;
+import dev.smallsd.nn.AttentionSlicing;
+import dev.smallsd.nn.Conv2d;
+import dev.smallsd.nn.GroupNorm;
+import dev.smallsd.nn.Scopes;
+import dev.smallsd.nn.Weights;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers' VAE {@code Decoder}: {@code conv_in} (3×3, latent → last block channels), {@code mid_block}
+ * ({@link UNetMidBlock2D}), {@code up_blocks} ({@link UpDecoderBlock2D} over the reversed block channels with
+ * {@code layers_per_block + 1} resnets, all but the last with an upsampler), {@code conv_norm_out} (GroupNorm eps
+ * 1e-6), activation, {@code conv_out} (3×3). Immutable and thread-safe.
+ */
+public final class Decoder {
+    private static final double EPS = 1e-6;
+
+    private final Conv2d convIn;
+    private final UNetMidBlock2D midBlock;
+    private final List<UpDecoderBlock2D> upBlocks;
+    private final GroupNorm convNormOut;
+    private final Conv2d convOut;
+    private final String act;
+
+    /**
+     * @param w weights view ({@code decoder})
+     * @param inChannels latent channels
+     * @param outChannels image channels
+     * @param blockOutChannels channels of each (down) block, as in the config
+     * @param layersPerBlock {@code layers_per_block}; each up block has one more resnet
+     * @param normNumGroups GroupNorm groups
+     * @param act activation name
+     * @param midBlockAddAttention whether the mid block has its attention layer
+     */
+    public Decoder(Weights w, int inChannels, int outChannels, List<Integer> blockOutChannels, int layersPerBlock,
+            int normNumGroups, String act, boolean midBlockAddAttention) {
+        this.act = Activations.require(act, "act_fn");
+        int n = blockOutChannels.size();
+        int first = blockOutChannels.get(0);
+        int last = blockOutChannels.get(n - 1);
+        this.convIn = new Conv2d(w.child("conv_in"), inChannels, last, 3, 1, 1, true);
+        this.midBlock = new UNetMidBlock2D(w.child("mid_block"), last, EPS, act, normNumGroups, 1.0, last,
+                midBlockAddAttention);
+        List<UpDecoderBlock2D> blocks = new ArrayList<>();
+        int output = last;
+        for (int i = 0; i < n; i++) {
+            int prev = output;
+            output = blockOutChannels.get(n - 1 - i);
+            boolean isFinal = i == n - 1;
+            blocks.add(new UpDecoderBlock2D(w.child("up_blocks").child(i), layersPerBlock + 1, prev, output, EPS, act,
+                    normNumGroups, !isFinal));
+        }
+        this.upBlocks = List.copyOf(blocks);
+        this.convNormOut = new GroupNorm(w.child("conv_norm_out"), normNumGroups, first, EPS);
+        this.convOut = new Conv2d(w.child("conv_out"), first, outChannels, 3, 1, 1, true);
+    }
+
+    /**
+     * @param z {@code [N, latent, h, w]} (after {@code post_quant_conv})
+     * @param slicing attention slicing of the mid block
+     * @return image {@code [N, out, h·f, w·f]}
+     */
+    public NDArray forward(NDArray z, AttentionSlicing slicing) {
+        return Scopes.run(() -> {
+            NDArray h = convIn.forward(z);
+            h = midBlock.forward(h, slicing);
+            for (UpDecoderBlock2D b : upBlocks) {
+                h = b.forward(h);
+            }
+            return convOut.forward(Activations.apply(act, convNormOut.forward(h)));
+        });
+    }
+}

@@ -1,0 +1,57 @@
+package dev.smallsd.vae;
+
+import ai.djl.ndarray.NDArray;
+import dev.smallsd.nn.Scopes;
+import dev.smallsd.nn.Weights;
+import dev.smallsd.unet.Downsample2D;
+import dev.smallsd.unet.ResnetBlock2D;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers' {@code DownEncoderBlock2D}: {@code num_layers} {@code resnets.i} ({@link ResnetBlock2D} without time
+ * projection) and an optional {@code downsamplers.0} ({@link Downsample2D}; with padding 0 it pads the bottom and right
+ * by one before the stride-2 convolution). Immutable and thread-safe.
+ */
+public final class DownEncoderBlock2D {
+    private final List<ResnetBlock2D> resnets;
+    private final Downsample2D downsampler;
+
+    /**
+     * @param w weights view of this block (e.g. {@code encoder.down_blocks.0})
+     * @param numLayers number of resnets ({@code layers_per_block})
+     * @param inChannels input channels
+     * @param outChannels output channels
+     * @param eps GroupNorm epsilon
+     * @param act activation name
+     * @param groups GroupNorm groups
+     * @param addDownsample whether the block ends with a downsampler
+     * @param downsamplePadding padding of the downsampler (0 in the VAE)
+     */
+    public DownEncoderBlock2D(Weights w, int numLayers, int inChannels, int outChannels, double eps, String act,
+            int groups, boolean addDownsample, int downsamplePadding) {
+        List<ResnetBlock2D> rs = new ArrayList<>();
+        for (int i = 0; i < numLayers; i++) {
+            rs.add(new ResnetBlock2D(w.child("resnets").child(i), i == 0 ? inChannels : outChannels, outChannels, 0,
+                    groups, eps, act, 1.0));
+        }
+        this.resnets = List.copyOf(rs);
+        this.downsampler = addDownsample
+                ? new Downsample2D(w.child("downsamplers").child(0), outChannels, outChannels, downsamplePadding)
+                : null;
+    }
+
+    /**
+     * @param x {@code [N, in, H, W]}
+     * @return {@code [N, out, H', W']}
+     */
+    public NDArray forward(NDArray x) {
+        return Scopes.run(() -> {
+            NDArray h = x;
+            for (ResnetBlock2D r : resnets) {
+                h = r.forward(h, null);
+            }
+            return downsampler == null ? h : downsampler.forward(h);
+        });
+    }
+}

@@ -1,0 +1,46 @@
+package dev.smallsd.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.smallsd.GenerationRequest;
+import dev.smallsd.SafetyMode;
+import dev.smallsd.SmallStableDiffusion;
+import dev.smallsd.testing.FakeHubServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code builder().model(hubId)} end to end against the loopback Hub: download, generate, then reuse the cache. */
+class HubPipelineTest {
+
+    @Test
+    void aHubModelDownloadsOnceAndGenerates(@TempDir Path cache) {
+        try (FakeHubServer server = FakeHubServer.start()) {
+            GenerationRequest r = GenerationRequest.builder("an apple, 4k").size(64, 64).steps(2).seed(42).build();
+            int[] first;
+            try (SmallStableDiffusion sd = SmallStableDiffusion.builder().model(server.repoId())
+                    .hubOptions(server.options(cache)).safetyMode(SafetyMode.OFF).build()) {
+                first = pixels(sd.generate(r));
+            }
+            int downloads = server.requests().size();
+            assertThat(downloads).isGreaterThan(1);
+            server.clearRequests();
+            try (SmallStableDiffusion sd = SmallStableDiffusion.builder().model(server.repoId())
+                    .hubOptions(server.options(cache)).safetyMode(SafetyMode.OFF).build()) {
+                assertThat(pixels(sd.generate(r))).isEqualTo(first);
+            }
+            assertThat(server.requests()).as("second build: only the revision listing").hasSizeLessThanOrEqualTo(1);
+            server.clearRequests();
+            try (SmallStableDiffusion sd = SmallStableDiffusion.builder().model(server.repoId())
+                    .hubOptions(server.options(cache).withOffline(true)).safetyMode(SafetyMode.OFF).build()) {
+                assertThat(pixels(sd.generate(r))).isEqualTo(first);
+            }
+            assertThat(server.requests()).as("offline: no request").isEmpty();
+        }
+    }
+
+    private static int[] pixels(dev.smallsd.GenerationResult res) {
+        var img = res.image();
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+    }
+}
