@@ -3,6 +3,7 @@ package dev.smallsd.safety;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.SafetyChecker;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
@@ -18,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stable Diffusion's safety check as the pipeline runs it, once per batch: the decoded images are quantised and
+ * Stable Diffusion's safety check as the pipeline runs it, once per batch (core's {@link SafetyChecker}, found
+ * through {@link ClipSafetyCheckerProvider}): the decoded images are quantised and
  * preprocessed by the {@code feature_extractor} ({@link ClipImageProcessor}) and scored by the
  * {@code safety_checker} ({@link StableDiffusionSafetyChecker}).
  *
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; owns the manager of its weights, which {@link #close()} releases.
  */
-public final class ClipSafetyChecker implements AutoCloseable {
+public final class ClipSafetyChecker implements SafetyChecker {
     private static final Logger LOG = LoggerFactory.getLogger(ClipSafetyChecker.class);
 
     private final ClipImageProcessor processor;
@@ -95,6 +97,7 @@ public final class ClipSafetyChecker implements AutoCloseable {
      * @throws IllegalArgumentException on a wrong shape or type, or a value outside {@code [0, 1]}
      * @throws IllegalStateException after {@link #close()}
      */
+    @Override
     public boolean[] check(NDArray images) {
         List<SafetyResult> results = evaluate(images);
         boolean[] flags = new boolean[results.size()];
