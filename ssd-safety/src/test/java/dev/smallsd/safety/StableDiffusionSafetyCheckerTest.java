@@ -12,6 +12,7 @@ import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.SafetyCheckerConfig;
+import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,12 +28,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Structure, loading rules and concurrency of the checker model. */
 class StableDiffusionSafetyCheckerTest {
+    /** Parameters of the released CompVis/OFA safety checker (ViT-L/14 tower, projection, concept tensors). */
+    private static final long RELEASED_CHECKER_PARAMETERS = 303_981_588L;
+
     private static SafetyCheckerConfig tinyConfig() {
         return ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
     }
 
     private static Path tinyWeights() {
         return Golden.tinyModel().resolve(ModelDirectory.SAFETY_CHECKER).resolve("model.safetensors");
+    }
+
+    /**
+     * The full-size checker built from the bundled architecture config, with diffusers' constructor sizes (17 and 3
+     * concepts), has the released checkpoint's parameter count. Shapes only: nothing is materialised.
+     */
+    @Test
+    void fullSizeCheckerHasTheReleasedParameterCount() {
+        SafetyCheckerConfig config = ModelDirectory.builtinArchitecture().safetyCheckerConfig().orElseThrow();
+        try (NDManager m = NDManager.newBaseManager()) {
+            StableDiffusionSafetyChecker c = new StableDiffusionSafetyChecker(Weights.shapesOnly(m), config,
+                    StableDiffusionSafetyChecker.DEFAULT_CONCEPTS, StableDiffusionSafetyChecker.DEFAULT_SPECIAL_CARE);
+            System.out.printf("full-size safety checker: %d parameters, projection_dim %d, image_size %d%n",
+                    c.parameterCount(), c.projectionDim(), c.imageSize());
+            assertThat(c.parameterCount()).isEqualTo(RELEASED_CHECKER_PARAMETERS);
+            assertThat(c.numConcepts()).isEqualTo(17);
+            assertThat(c.numSpecialCare()).isEqualTo(3);
+        }
     }
 
     /** Copies the tiny checkpoint with some tensors replaced or removed. */
