@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.smallsd.SafetyChecker;
+import dev.smallsd.SafetyCheckerProvider;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.SafeTensorsFile;
@@ -23,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,6 +175,19 @@ class ClipSafetyCheckerTest {
     void folderWithoutSafetyCheckerGivesNoChecker(@TempDir Path dir) throws IOException {
         assertThat(ClipSafetyChecker.load(folderWithout(dir, ModelDirectory.SAFETY_CHECKER,
                 ModelDirectory.FEATURE_EXTRACTOR), null)).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void serviceLoaderFindsTheProvider(@TempDir Path dir) throws IOException {
+        List<SafetyCheckerProvider> providers = new ArrayList<>();
+        ServiceLoader.load(SafetyCheckerProvider.class).forEach(providers::add);
+        assertThat(providers).hasAtLeastOneElementOfType(ClipSafetyCheckerProvider.class);
+        SafetyCheckerProvider p = providers.stream().filter(x -> x instanceof ClipSafetyCheckerProvider)
+                .findFirst().orElseThrow();
+        Optional<SafetyChecker> loaded = p.load(Golden.tinyModel(), null);
+        assertThat(loaded).containsInstanceOf(ClipSafetyChecker.class);
+        loaded.get().close();
+        assertThat(p.load(folderWithout(dir, ModelDirectory.SAFETY_CHECKER), null)).isEmpty();
     }
 
     @Test
