@@ -1,6 +1,12 @@
 /**
  * The CLIP-embedding safety checker of Stable Diffusion and its CLIP image preprocessing.
  *
+ * <p>{@link dev.smallsd.safety.StableDiffusionSafetyChecker} is diffusers' {@code StableDiffusionSafetyChecker}
+ * (CLIP vision tower, {@code visual_projection}, cosine similarity with the concept and special-care embeddings),
+ * {@link dev.smallsd.safety.SafetyScoring} its scalar decision rule and {@link dev.smallsd.safety.SafetyResult} the
+ * per-image outcome. {@link dev.smallsd.safety.ClipSafetyChecker} combines it with the feature extractor and is what
+ * the pipeline calls once per batch.
+ *
  * <p>Preprocessing reproduces transformers' {@code CLIPImageProcessor} (formerly {@code CLIPFeatureExtractor}) on
  * PIL exactly: {@link dev.smallsd.safety.ClipImageProcessor} runs the configured resize, centre crop, rescale and
  * normalisation; {@link dev.smallsd.safety.PilResize} and {@link dev.smallsd.safety.PilFilter} are Pillow's
