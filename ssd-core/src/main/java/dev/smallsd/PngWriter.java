@@ -60,9 +60,19 @@ public final class PngWriter {
                     writer.dispose();
                 }
             }
+            makeReadable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Temporary files are created owner-only; a written image gets the usual rw-r--r--. */
+    private static void makeReadable(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // non-POSIX file system: keep its default
         }
     }
 

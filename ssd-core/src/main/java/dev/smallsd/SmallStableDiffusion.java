@@ -308,6 +308,7 @@ public final class SmallStableDiffusion implements AutoCloseable {
             if (options.modelPath == null) {
                 HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
                 options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
+                options.modelName = hubModel;
             }
             NDManager manager = NDManager.newBaseManager();
             try {

@@ -52,6 +52,8 @@ public final class PipelineLoader {
         public SafetyMode safetyMode = SafetyMode.BLOCK;
         /** Attention query slice size; negative = the model's default. */
         public int attentionSliceSize = -1;
+        /** Name written into PNG parameters (the Hub id); null = the folder name. */
+        public String modelName;
         /** Tiled VAE decoding. */
         public boolean vaeTiling;
     }
@@ -107,7 +109,8 @@ public final class PipelineLoader {
                     : o.schedulerType != null ? factory.apply(o.schedulerType)
                     : defaultScheduler(dir, schedulerConfig);
             SafetyChecker checker = safetyChecker(o, dir);
-            String name = o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
+            String name = o.modelName != null ? o.modelName
+                    : o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
                     : o.modelPath.toAbsolutePath().normalize().getFileName().toString();
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");

@@ -197,6 +197,8 @@ class SmallStableDiffusionTest {
         Path png = dir.resolve("out.png");
         r.savePng(0, png);
         assertThat(ImageIO.read(png.toFile()).getWidth()).isEqualTo(64);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(png)))
+                .isEqualTo("rw-r--r--");
         assertThat(PngWriter.readParameters(png)).isEqualTo(r.parameters().get(0))
                 .startsWith("a red bicycle by the sea\nNegative prompt: blurry\nSteps: 3, Sampler: ")
                 .contains("CFG scale: 7.5, Seed: 7, Size: 64x64, Model: ");

@@ -20,7 +20,9 @@ class HubPipelineTest {
             int[] first;
             try (SmallStableDiffusion sd = SmallStableDiffusion.builder().model(server.repoId())
                     .hubOptions(server.options(cache)).safetyMode(SafetyMode.OFF).build()) {
-                first = pixels(sd.generate(r));
+                dev.smallsd.GenerationResult res = sd.generate(r);
+                first = pixels(res);
+                assertThat(res.parameters().get(0)).endsWith("Model: " + server.repoId());
             }
             int downloads = server.requests().size();
             assertThat(downloads).isGreaterThan(1);
