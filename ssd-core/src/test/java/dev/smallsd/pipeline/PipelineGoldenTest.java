@@ -4,19 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.smallsd.GenerationRequest;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
-import dev.smallsd.schedulers.Scheduler;
-import dev.smallsd.schedulers.Schedulers;
 import dev.smallsd.testing.Golden;
-import java.awt.image.BufferedImage;
+import dev.smallsd.testing.GoldenPipelineCase;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,14 +49,9 @@ class PipelineGoldenTest {
 
     @TestFactory
     Stream<DynamicNode> pipelineCases() {
-        JsonObject cases = Golden.manifest().getAsJsonObject("cases");
         List<DynamicNode> nodes = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : cases.entrySet()) {
-            JsonObject c = e.getValue().getAsJsonObject();
-            if (!c.has("call")) {
-                continue;
-            }
-            nodes.add(caseNode(e.getKey(), c));
+        for (String name : GoldenPipelineCase.names()) {
+            nodes.add(caseNode(name, Golden.caseEntry(name)));
         }
         assertThat(nodes).as("pipeline cases in the manifest").isNotEmpty();
         return nodes.stream();
@@ -126,68 +114,11 @@ class PipelineGoldenTest {
     }
 
     private Run runCase(String name, JsonObject c) {
-        JsonObject call = c.getAsJsonObject("call");
-        try (SafeTensorsFile f = Golden.open(name)) {
-            GenerationRequest.Builder b = GenerationRequest.builder()
-                    .prompts(strings(call.get("prompt")))
-                    .steps(call.get("steps").getAsInt())
-                    .guidanceScale(call.get("guidance").getAsDouble())
-                    .size(call.get("w").getAsInt(), call.get("h").getAsInt());
-            if (call.has("negative") && !call.get("negative").isJsonNull()) {
-                b.negativePrompts(strings(call.get("negative")));
-            }
-            if (call.has("images_per_prompt")) {
-                b.imagesPerPrompt(call.get("images_per_prompt").getAsInt());
-            }
-            if (call.has("strength")) {
-                b.strength(call.get("strength").getAsDouble());
-                b.initImage(toImage(f.load("init_image_uint8", manager)));
-            } else {
-                b.latents(f.load("initial_latents", manager).toFloatArray());
-            }
-            List<float[]> draws = new ArrayList<>();
-            List<Shape> shapes = new ArrayList<>();
-            if (f.names().contains("noise_draws")) {
-                NDArray d = f.load("noise_draws", manager);
-                for (int i = 0; i < d.getShape().get(0); i++) {
-                    NDArray di = d.get(i);
-                    draws.add(di.toFloatArray());
-                    shapes.add(di.getShape());
-                }
-            }
-            Map<String, Object> config = Golden.toMap(c.getAsJsonObject("scheduler_config_used"));
-            Scheduler scheduler = Schedulers.fromConfig(config, c.get("scheduler_class").getAsString(), Map.of());
-            RecordingObserver obs = new RecordingObserver(manager);
-            FeedNoise noise = new FeedNoise(draws, shapes);
-            sd.pipeline().run(b.build(), scheduler, new PipelineHooks(noise, obs), () -> false);
-            return new Run(obs, noise.used(), draws.size());
-        }
-    }
-
-    static BufferedImage toImage(NDArray hwcUint8) {
-        Shape s = hwcUint8.getShape();
-        int h = (int) s.get(0);
-        int w = (int) s.get(1);
-        byte[] px = hwcUint8.toType(DataType.UINT8, false).toByteArray();
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int o = (y * w + x) * 3;
-                img.setRGB(x, y, ((px[o] & 0xFF) << 16) | ((px[o + 1] & 0xFF) << 8) | (px[o + 2] & 0xFF));
-            }
-        }
-        return img;
-    }
-
-    private static List<String> strings(JsonElement e) {
-        List<String> out = new ArrayList<>();
-        if (e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            a.forEach(x -> out.add(x.getAsString()));
-        } else {
-            out.add(e.getAsString());
-        }
-        return out;
+        GoldenPipelineCase gc = GoldenPipelineCase.load(name, manager);
+        RecordingObserver obs = new RecordingObserver(manager);
+        GoldenPipelineCase.StoredNoise noise = gc.noise();
+        sd.pipeline().run(gc.request(), gc.scheduler(), new PipelineHooks(noise, obs), () -> false);
+        return new Run(obs, noise.used(), gc.draws().size());
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> s) {

@@ -5,23 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SmallStableDiffusion;
-import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.PipelineHooks;
-import dev.smallsd.schedulers.NoiseSource;
-import dev.smallsd.schedulers.Scheduler;
-import dev.smallsd.schedulers.Schedulers;
-import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.GoldenPipelineCase;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Runs the golden manifest's pipeline cases (those with a {@code call}) through a {@link SmallStableDiffusion}
@@ -33,12 +24,7 @@ final class PipelineCases {
 
     /** @return the names of the manifest cases with a {@code call}, in manifest order (at least one) */
     static List<String> names() {
-        List<String> names = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : Golden.manifest().getAsJsonObject("cases").entrySet()) {
-            if (e.getValue().getAsJsonObject().has("call")) {
-                names.add(e.getKey());
-            }
-        }
+        List<String> names = GoldenPipelineCase.names();
         assertThat(names).as("pipeline cases (with a call) in the manifest").isNotEmpty();
         return names;
     }
@@ -62,44 +48,12 @@ final class PipelineCases {
      * @return the run
      */
     static Run run(SmallStableDiffusion sd, String name, NDManager manager) {
-        JsonObject c = Golden.caseEntry(name);
-        JsonObject call = c.getAsJsonObject("call");
-        try (SafeTensorsFile f = Golden.open(name)) {
-            GenerationRequest.Builder b = GenerationRequest.builder()
-                    .prompts(strings(call.get("prompt")))
-                    .steps(call.get("steps").getAsInt())
-                    .guidanceScale(call.get("guidance").getAsDouble())
-                    .size(call.get("w").getAsInt(), call.get("h").getAsInt());
-            if (call.has("negative") && !call.get("negative").isJsonNull()) {
-                b.negativePrompts(strings(call.get("negative")));
-            }
-            if (call.has("images_per_prompt")) {
-                b.imagesPerPrompt(call.get("images_per_prompt").getAsInt());
-            }
-            if (call.has("strength")) {
-                b.strength(call.get("strength").getAsDouble());
-                b.initImage(toImage(f.load("init_image_uint8", manager)));
-            } else {
-                b.latents(f.load("initial_latents", manager).toFloatArray());
-            }
-            List<float[]> draws = new ArrayList<>();
-            List<Shape> shapes = new ArrayList<>();
-            if (f.names().contains("noise_draws")) {
-                NDArray d = f.load("noise_draws", manager);
-                for (int i = 0; i < d.getShape().get(0); i++) {
-                    NDArray di = d.get(i);
-                    draws.add(di.toFloatArray());
-                    shapes.add(di.getShape());
-                }
-            }
-            Scheduler scheduler = Schedulers.fromConfig(Golden.toMap(c.getAsJsonObject("scheduler_config_used")),
-                    c.get("scheduler_class").getAsString(), Map.of());
-            DecodedImages decoded = new DecodedImages(manager);
-            StoredNoise noise = new StoredNoise(draws, shapes);
-            GenerationResult r = sd.pipeline().run(b.build(), scheduler, new PipelineHooks(noise, decoded),
-                    () -> false);
-            return new Run(r, decoded.images(), noise.used(), draws.size());
-        }
+        GoldenPipelineCase gc = GoldenPipelineCase.load(name, manager);
+        DecodedImages decoded = new DecodedImages(manager);
+        GoldenPipelineCase.StoredNoise noise = gc.noise();
+        GenerationResult r = sd.pipeline().run(gc.request(), gc.scheduler(), new PipelineHooks(noise, decoded),
+                () -> false);
+        return new Run(r, decoded.images(), noise.used(), gc.draws().size());
     }
 
     /** Keeps a copy of the decoded images, the only value these tests need from a run. */
@@ -122,54 +76,6 @@ final class PipelineCases {
             assertThat(images).as("the pipeline reported its decoded images").isNotNull();
             return images;
         }
-    }
-
-    /** Feeds stored noise draws in order, checking each requested shape. */
-    static final class StoredNoise implements NoiseSource {
-        private final List<float[]> draws;
-        private final List<Shape> shapes;
-        private int next;
-
-        StoredNoise(List<float[]> draws, List<Shape> shapes) {
-            this.draws = draws;
-            this.shapes = shapes;
-        }
-
-        @Override
-        public NDArray next(Shape shape, NDManager manager) {
-            if (next >= draws.size()) {
-                throw new AssertionError("pipeline drew noise #" + next + " " + shape + " but the case stores only "
-                        + draws.size() + " draws");
-            }
-            if (!shapes.get(next).equals(shape)) {
-                throw new AssertionError("noise draw #" + next + ": pipeline asked for " + shape
-                        + ", the case stored " + shapes.get(next));
-            }
-            return manager.create(draws.get(next++), shape);
-        }
-
-        int used() {
-            return next;
-        }
-    }
-
-    /**
-     * @param hwcUint8 {@code [H, W, 3]} uint8
-     * @return the RGB image
-     */
-    static BufferedImage toImage(NDArray hwcUint8) {
-        Shape s = hwcUint8.getShape();
-        int h = (int) s.get(0);
-        int w = (int) s.get(1);
-        byte[] px = hwcUint8.toType(DataType.UINT8, false).toByteArray();
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int o = (y * w + x) * 3;
-                img.setRGB(x, y, ((px[o] & 0xFF) << 16) | ((px[o + 1] & 0xFF) << 8) | (px[o + 2] & 0xFF));
-            }
-        }
-        return img;
     }
 
     /**
