@@ -74,9 +74,10 @@ public class PipelineBenchmark {
         public boolean[] check(NDArray images) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
+                // the sum of int32 flags is int64 in libtorch
                 NDArray any = checker.check(images).toType(ai.djl.ndarray.types.DataType.INT32, false)
                         .sum(new int[] {1});
-                int[] counts = any.toIntArray();
+                long[] counts = any.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
                 boolean[] flags = new boolean[counts.length];
                 for (int i = 0; i < counts.length; i++) {
                     flags[i] = counts[i] > 0;
