@@ -31,6 +31,6 @@ public final class ClipMlp {
      * @return output {@code [..., hidden]}
      */
     public NDArray forward(NDArray x) {
-        return Scopes.run(() -> fc2.forward(Activations.apply(activation, fc1.forward(x))));
+        return Scopes.run(() -> fc2.forward(Activations.applyInPlace(activation, fc1.forward(x))));
     }
 }

@@ -64,6 +64,36 @@ public final class Activations {
     }
 
     /**
+     * Applies an activation to an intermediate result the caller created and does not need afterwards, reusing its
+     * memory where the activation allows ({@code silu}/{@code swish} and {@code quick_gelu} multiply in place; {@code
+     * gelu} returns a new array). Same values as {@link #apply}. Never pass an array the caller did not create (an
+     * input, a parameter or a cached value).
+     *
+     * @param name the config value
+     * @param x an intermediate owned by the caller; it may be overwritten and returned
+     * @return the activated values ({@code x} itself or a new array)
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static NDArray applyInPlace(String name, NDArray x) {
+        switch (name) {
+            case "silu":
+            case "swish":
+                try (NDArray s = x.getNDArrayInternal().sigmoid()) {
+                    return x.muli(s);
+                }
+            case "gelu":
+                return gelu(x);
+            case "quick_gelu":
+                try (NDArray t = x.mul(1.702f); NDArray s = t.getNDArrayInternal().sigmoid()) {
+                    return x.muli(s);
+                }
+            default:
+                throw new IllegalArgumentException("unsupported activation '" + name
+                        + "' (supported: silu, swish, gelu, quick_gelu)");
+        }
+    }
+
+    /**
      * Checks an activation name early, at model construction.
      *
      * @param name the config value

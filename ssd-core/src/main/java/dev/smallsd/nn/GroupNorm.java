@@ -61,11 +61,10 @@ public final class GroupNorm {
         NDArray normed = grouped.getNDArrayInternal().layerNorm(grouped, new Shape(per), unit[0], unit[1], eps)
                 .singletonOrThrow();
         grouped.close();
-        NDArray back = normed.reshape(shape);
+        // the affine runs in place on the normalised values, which this method created
+        NDArray out = normed.reshape(shape);
         normed.close();
-        NDArray out = back.mul(scale);
-        back.close();
-        return out.addi(shift);
+        return out.muli(scale).addi(shift);
     }
 
     /** @return the number of channels */

@@ -84,7 +84,7 @@ public final class Attention {
                 out = out.transpose(0, 2, 1).reshape(shape);
             }
             if (residualConnection) {
-                out = out.add(hidden);
+                out = out.addi(hidden);
             }
             return rescaleOutputFactor == 1.0 ? out : out.div((float) rescaleOutputFactor);
         });

@@ -35,7 +35,7 @@ public final class GEGLU {
             String lead = ":, ".repeat(last);
             NDArray value = both.get(lead + "0:" + inner);
             NDArray gate = both.get(lead + inner + ":");
-            return value.mul(Activations.gelu(gate));
+            return Activations.gelu(gate).muli(value);
         });
     }
 }

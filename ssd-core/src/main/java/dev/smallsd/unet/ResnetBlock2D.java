@@ -66,7 +66,7 @@ public final class ResnetBlock2D {
      */
     public NDArray forward(NDArray x, NDArray temb) {
         return Scopes.run(() -> {
-            NDArray h = conv1.forward(Activations.apply(act, norm1.forward(x)));
+            NDArray h = conv1.forward(Activations.applyInPlace(act, norm1.forward(x)));
             if (timeEmbProj != null) {
                 if (temb == null) {
                     throw new IllegalArgumentException("ResnetBlock2D with time_emb_proj needs a time embedding");
@@ -75,9 +75,9 @@ public final class ResnetBlock2D {
                 NDArray t = timeEmbProj.forward(Activations.apply(act, temb)).reshape(n, outChannels, 1, 1);
                 h = h.addi(t);
             }
-            h = conv2.forward(Activations.apply(act, norm2.forward(h)));
+            h = conv2.forward(Activations.applyInPlace(act, norm2.forward(h)));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
-            NDArray out = shortcut.add(h);
+            NDArray out = h.addi(shortcut);
             return outputScaleFactor == 1.0 ? out : out.divi((float) outputScaleFactor);
         });
     }

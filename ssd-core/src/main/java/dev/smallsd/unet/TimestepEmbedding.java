@@ -32,6 +32,6 @@ public final class TimestepEmbedding {
      * @return {@code [B, timeEmbedDim]}
      */
     public NDArray forward(NDArray sample) {
-        return Scopes.run(() -> linear2.forward(Activations.apply(act, linear1.forward(sample))));
+        return Scopes.run(() -> linear2.forward(Activations.applyInPlace(act, linear1.forward(sample))));
     }
 }

@@ -93,7 +93,7 @@ public final class Transformer2DModel {
             } else {
                 out = Tensors.contiguous(projOutLinear.forward(hs).reshape(n, h, wd, c).transpose(0, 3, 1, 2));
             }
-            return out.add(x);
+            return out.addi(x);
         });
     }
 }

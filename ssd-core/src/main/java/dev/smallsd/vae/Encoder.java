@@ -70,7 +70,7 @@ public final class Encoder {
                 h = b.forward(h);
             }
             h = midBlock.forward(h, slicing);
-            return convOut.forward(Activations.apply(act, convNormOut.forward(h)));
+            return convOut.forward(Activations.applyInPlace(act, convNormOut.forward(h)));
         });
     }
 }

@@ -65,9 +65,15 @@ class WeightsModesTest {
 
     @Test
     void attentionSlicingBoundsTheScoreMatrix() {
-        // 512x512 image, CFG batch 2, 8 heads, 4096 tokens: 256 KiB of scores per query
-        assertThat(AttentionSlicing.auto().sliceFor(16, 4096, 4096)).isEqualTo(256);
-        assertThat(AttentionSlicing.auto().sliceFor(16, 1024, 1024)).isZero();
+        // 512x512 image, CFG batch 2, 8 heads, 4096 tokens: 256 KiB of scores per query; the 4 MiB budget would
+        // allow 16 queries, the minimum slice makes it 64
+        assertThat(AttentionSlicing.auto().sliceFor(16, 4096, 4096)).isEqualTo(64);
+        assertThat(AttentionSlicing.auto().sliceFor(16, 1024, 1024)).isEqualTo(64);
+        assertThat(AttentionSlicing.auto().sliceFor(16, 256, 256)).isZero();
+        // VAE mid block at 512x512: one head, 4096 tokens
+        assertThat(AttentionSlicing.auto().sliceFor(1, 4096, 4096)).isEqualTo(256);
+        assertThat(AttentionSlicing.budget(4L << 20).sliceFor(16, 4096, 4096)).isEqualTo(16);
+        assertThatThrownBy(() -> new AttentionSlicing(0, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(AttentionSlicing.fixed(100).sliceFor(16, 4096, 77)).isEqualTo(100);
         assertThat(AttentionSlicing.fixed(5000).sliceFor(16, 4096, 77)).isZero();
         assertThat(AttentionSlicing.none().sliceFor(16, 4096, 4096)).isZero();

@@ -1,0 +1,69 @@
+package dev.smallsd.benchmarks;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.nn.Weights;
+import dev.smallsd.text.ClipTextModel;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The CLIP text encoder on batch 2 × 77 tokens (the prompt and the unconditional prompt of one guided request): start
+ * token, 20 random word ids, end token, padding with the end token, as the SD v1 tokenizer pads.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
+public class TextEncoderBenchmark {
+    static final long BOS = 49406;
+    static final long EOS = 49407;
+
+    /** The text encoder and one batch of token ids. */
+    @State(Scope.Benchmark)
+    public static class TextState extends ComponentState<ClipTextModel> {
+        NDArray ids;
+
+        @Override
+        protected ClipTextModel build(ModelDirectory architecture, Weights weights) {
+            return new ClipTextModel(architecture.textEncoderConfig(), weights);
+        }
+
+        @Override
+        protected void prepareInputs(ClipTextModel model, NDManager manager) {
+            int len = model.maxPositionEmbeddings();
+            long[][] v = new long[2][len];
+            SplittableRandom rnd = new SplittableRandom(4);
+            for (long[] row : v) {
+                java.util.Arrays.fill(row, EOS);
+                row[0] = BOS;
+            }
+            for (int i = 1; i <= 20; i++) {
+                v[0][i] = rnd.nextLong(BOS);
+            }
+            v[0][21] = EOS;
+            v[1][1] = EOS;
+            ids = manager.create(v);
+        }
+    }
+
+    /**
+     * @param s the state
+     * @return the size of the hidden states
+     */
+    @Benchmark
+    public long encode(TextState s) {
+        return ComponentState.measure(() -> s.component().encode(s.ids));
+    }
+}

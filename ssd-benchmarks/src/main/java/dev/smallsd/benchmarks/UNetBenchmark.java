@@ -1,0 +1,67 @@
+package dev.smallsd.benchmarks;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.nn.Weights;
+import dev.smallsd.unet.UNet2DConditionModel;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One classifier-free-guidance UNet call of the full-size small-SD UNet: batch 2 latents of {@code size/8 ×
+ * size/8}, one timestep, {@code [2, 77, 768]} text states (≈ 237 GFLOP at 256, ≈ 1046 GFLOP at 512).
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
+public class UNetBenchmark {
+
+    /** The UNet and its inputs. */
+    @State(Scope.Benchmark)
+    public static class UNetState extends ComponentState<UNet2DConditionModel> {
+        /** Image size in pixels (latents are {@code size/8}). */
+        @Param({"256", "512"})
+        public int size;
+
+        NDArray sample;
+        NDArray timesteps;
+        NDArray context;
+
+        @Override
+        protected UNet2DConditionModel build(ModelDirectory architecture, Weights weights) {
+            return new UNet2DConditionModel(architecture.unetConfig(), weights);
+        }
+
+        @Override
+        protected void prepareInputs(UNet2DConditionModel unet, NDManager manager) {
+            if (size < 8 || size % 8 != 0) {
+                throw new IllegalArgumentException("parameter size=" + size + " must be a positive multiple of 8");
+            }
+            int latent = size / 8;
+            sample = Inputs.normal(manager, 1, 2, unet.config().inChannels(), latent, latent);
+            timesteps = manager.create(new float[] {500f, 500f});
+            context = Inputs.normal(manager, 2, 2, 77, unet.config().crossAttentionDim());
+        }
+    }
+
+    /**
+     * @param s the state
+     * @return the size of the noise prediction
+     */
+    @Benchmark
+    public long cfgCall(UNetState s) {
+        return ComponentState.measure(() -> s.component().forward(s.sample, s.timesteps, s.context));
+    }
+}
