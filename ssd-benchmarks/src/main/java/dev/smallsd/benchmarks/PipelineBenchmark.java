@@ -37,8 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One txt2img request end to end through {@link StableDiffusionPipeline#run}: tokenise and encode the prompt and the
  * empty negative prompt, 10 DPM++ 2M steps (one batched CFG UNet call each, guidance 7.5), VAE decode, safety check
- * (the parts measured by {@link SafetyCheckerBenchmark}, adapted to core's {@link SafetyChecker}, mode
- * {@link SafetyMode#BLOCK}), conversion to a {@code BufferedImage}.
+ * (ssd-safety's {@code ClipSafetyChecker} as in {@link SafetyCheckerBenchmark}, plugged in through core's
+ * {@link SafetyChecker}, mode {@link SafetyMode#BLOCK}), conversion to a {@code BufferedImage}.
  *
  * <p>The pipeline is assembled in memory from the full-size components with random weights (no diffusers folder is
  * written); the tokenizer is the real CLIP vocabulary from {@code <ssd.fixtures>/tiny-ssd/tokenizer} (system property
@@ -59,36 +59,7 @@ public class PipelineBenchmark {
         @Override
         public void close() {
             pipeline.closeTokenizer();
-        }
-    }
-
-    /** {@link SafetyCheckerBenchmark.Checker} behind core's {@link SafetyChecker} interface. */
-    static final class BenchChecker implements SafetyChecker {
-        private final SafetyCheckerBenchmark.Checker checker;
-
-        BenchChecker(SafetyCheckerBenchmark.Checker checker) {
-            this.checker = checker;
-        }
-
-        @Override
-        public boolean[] check(NDArray images) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                // the sum of int32 flags is int64 in libtorch
-                NDArray any = checker.check(images).toType(ai.djl.ndarray.types.DataType.INT32, false)
-                        .sum(new int[] {1});
-                long[] counts = any.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-                boolean[] flags = new boolean[counts.length];
-                for (int i = 0; i < counts.length; i++) {
-                    flags[i] = counts[i] > 0;
-                }
-                return flags;
-            }
-        }
-
-        @Override
-        public void close() {
-            // the arrays belong to the trial's manager
+            checker.close();
         }
     }
 
@@ -111,8 +82,7 @@ public class PipelineBenchmark {
             ClipTextModel text = new ClipTextModel(architecture.textEncoderConfig(), weights.child("text_encoder"));
             UNet2DConditionModel unet = new UNet2DConditionModel(architecture.unetConfig(), weights.child("unet"));
             AutoencoderKL vae = new AutoencoderKL(architecture.vaeConfig(), weights.child("vae"));
-            SafetyChecker checker = new BenchChecker(
-                    new SafetyCheckerBenchmark.Checker(architecture, weights.child("safety_checker")));
+            SafetyChecker checker = SafetyCheckerBenchmark.build(architecture, weights.child("safety_checker"));
             Map<String, Object> schedulerConfig = architecture.schedulerConfig();
             Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
             java.util.function.Function<SchedulerType, Scheduler> factory =

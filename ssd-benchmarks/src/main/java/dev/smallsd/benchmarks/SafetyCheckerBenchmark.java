@@ -9,6 +9,8 @@ import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.safety.ClipImageProcessor;
+import dev.smallsd.safety.ClipSafetyChecker;
+import dev.smallsd.safety.StableDiffusionSafetyChecker;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,12 +23,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The Stable Diffusion safety check of one 512×512 image, assembled from its parts because the checker class itself
- * is not on this branch yet: {@link ClipImageProcessor#preprocess(NDArray, NDManager)} (quantise to 8 bits, bicubic
- * resize to 224, centre crop, normalise), {@link ClipVisionTransformer#pooledOutput} (ViT-L/14, 24 layers),
- * {@code visual_projection} (1024 → 768), and the concept check: cosine similarity against the 17 concept and 3
- * special-care embeddings compared with their thresholds. The tower and the projection are more than 99 % of the
- * checker's arithmetic.
+ * The Stable Diffusion safety check of one 512×512 image through {@link ClipSafetyChecker}, exactly as the pipeline
+ * runs it: CLIP preprocessing (8-bit quantisation, PIL bicubic resize to 224, centre crop, normalise), the ViT-L/14
+ * vision tower, {@code visual_projection} and the concept / special-care scoring.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -37,75 +36,50 @@ public class SafetyCheckerBenchmark {
     /** Side of the checked image in pixels. */
     static final int IMAGE_SIZE = 512;
 
-    /** The parts of the checker. */
-    public static final class Checker {
-        final ClipImageProcessor processor;
-        final ClipVisionTransformer vision;
-        final Linear visualProjection;
-        final NDArray conceptEmbeds;
-        final NDArray conceptThresholds;
-        final NDArray specialCareEmbeds;
-        final NDArray specialCareThresholds;
-
-        Checker(ModelDirectory architecture, Weights root) {
-            SafetyCheckerConfig c = architecture.safetyCheckerConfig().orElseThrow(
-                    () -> new IllegalStateException("bundled architecture has no safety_checker/config.json"));
-            processor = new ClipImageProcessor(architecture.featureExtractorConfig().orElseThrow(
-                    () -> new IllegalStateException("bundled architecture has no preprocessor_config.json")));
-            vision = new ClipVisionTransformer(root.child("vision_model").child("vision_model"), c.visionConfig());
-            visualProjection = new Linear(root.child("visual_projection"), c.visionConfig().hiddenSize(),
-                    c.projectionDim(), false);
-            // unit rows, transposed, computed once at build time (long-lived, owned by the weights' manager)
-            conceptEmbeds = unitColumns(root.get("concept_embeds", 17, c.projectionDim()));
-            conceptThresholds = root.get("concept_embeds_weights", 17);
-            specialCareEmbeds = unitColumns(root.get("special_care_embeds", 3, c.projectionDim()));
-            specialCareThresholds = root.get("special_care_embeds_weights", 3);
-        }
-
-        /**
-         * @param images {@code [B, H, W, 3]} floats in [0, 1]
-         * @return per image and concept, {@code 1} where the cosine similarity exceeds the threshold: {@code [B, 20]}
-         */
-        NDArray check(NDArray images) {
-            return Scopes.run(() -> {
-                NDArray clipInput = processor.preprocess(images, images.getManager());
-                NDArray embeds = visualProjection.forward(vision.pooledOutput(clipInput));
-                NDArray unit = embeds.div(embeds.norm(new int[] {-1}, true));
-                NDArray special = unit.matMul(specialCareEmbeds).gt(specialCareThresholds);
-                NDArray concepts = unit.matMul(conceptEmbeds).gt(conceptThresholds);
-                return special.concat(concepts, 1);
-            });
-        }
-
-        private static NDArray unitColumns(NDArray e) {
-            try (NDArray n = e.norm(new int[] {-1}, true); NDArray u = e.div(n); NDArray t = u.transpose()) {
-                return Weights.keep(t.duplicate());
-            }
-        }
+    /**
+     * Builds the full-size checker with random weights from the bundled architecture. The checker owns a sub-manager
+     * of the weights' manager, so closing it frees only its own arrays.
+     *
+     * @param architecture the bundled configs
+     * @param root weights view of the {@code safety_checker} component
+     * @return the checker
+     */
+    static ClipSafetyChecker build(ModelDirectory architecture, Weights root) {
+        SafetyCheckerConfig c = architecture.safetyCheckerConfig().orElseThrow(
+                () -> new IllegalStateException("bundled architecture has no safety_checker/config.json"));
+        ClipImageProcessor processor = new ClipImageProcessor(architecture.featureExtractorConfig().orElseThrow(
+                () -> new IllegalStateException("bundled architecture has no preprocessor_config.json")));
+        StableDiffusionSafetyChecker model = new StableDiffusionSafetyChecker(root, c,
+                StableDiffusionSafetyChecker.DEFAULT_CONCEPTS, StableDiffusionSafetyChecker.DEFAULT_SPECIAL_CARE);
+        return new ClipSafetyChecker(processor, model, root.manager().newSubManager());
     }
 
     /** The checker and one image. */
     @State(Scope.Benchmark)
-    public static class CheckerState extends ComponentState<Checker> {
+    public static class CheckerState extends ComponentState<ClipSafetyChecker> {
         NDArray image;
 
         @Override
-        protected Checker build(ModelDirectory architecture, Weights weights) {
-            return new Checker(architecture, weights);
+        protected ClipSafetyChecker build(ModelDirectory architecture, Weights weights) {
+            return SafetyCheckerBenchmark.build(architecture, weights);
         }
 
         @Override
-        protected void prepareInputs(Checker checker, NDManager manager) {
+        protected void prepareInputs(ClipSafetyChecker checker, NDManager manager) {
             image = Inputs.uniform01(manager, 5, 1, IMAGE_SIZE, IMAGE_SIZE, 3);
         }
     }
 
     /**
      * @param s the state
-     * @return the number of concept flags
+     * @return the number of flagged images
      */
     @Benchmark
     public long check(CheckerState s) {
-        return ComponentState.measure(() -> s.component().check(s.image));
+        long flagged = 0;
+        for (boolean f : s.component().check(s.image)) {
+            flagged += f ? 1 : 0;
+        }
+        return flagged;
     }
 }
