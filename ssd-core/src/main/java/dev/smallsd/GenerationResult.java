@@ -17,9 +17,11 @@ import java.util.List;
  * @param timings time per phase
  * @param parameters one A1111-style parameters text per image (prompt, negative prompt, steps, sampler, CFG scale,
  *     seed, size, model)
+ * @param scheduler the diffusers class name of the scheduler the run used (e.g. {@code "PNDMScheduler"})
+ * @param model the model name (the Hub id, or the folder name of a local model)
  */
 public record GenerationResult(List<BufferedImage> images, long seed, List<Boolean> nsfw, Timings timings,
-        List<String> parameters) {
+        List<String> parameters, String scheduler, String model) {
 
     /** Copies the lists so the result is immutable. */
     public GenerationResult {

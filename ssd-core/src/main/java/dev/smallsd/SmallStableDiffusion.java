@@ -4,11 +4,14 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.hub.DownloadListener;
 import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubOptions;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.pipeline.PipelineLoader;
 import dev.smallsd.pipeline.StableDiffusionPipeline;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerType;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has its own generator and scheduler state). Close it to free the native memory of the weights.
  */
 public final class SmallStableDiffusion implements AutoCloseable {
+    static {
+        InternalAccess.install(sd -> sd.pipeline);
+    }
+
     private final StableDiffusionPipeline pipeline;
     private final NDManager manager;
     private final ExecutorService async;
@@ -78,8 +85,7 @@ public final class SmallStableDiffusion implements AutoCloseable {
      */
     public CompletableFuture<GenerationResult> generateAsync(GenerationRequest request) {
         ensureOpen();
-        Objects.requireNonNull(request, "request");
-        request.validate(Integer.MAX_VALUE);
+        validate(request);
         AtomicBoolean cancel = new AtomicBoolean();
         CompletableFuture<GenerationResult> f = new CompletableFuture<>() {
             @Override
@@ -101,18 +107,21 @@ public final class SmallStableDiffusion implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Checks a request against this model without running it: every parameter, and the timesteps against the
+     * scheduler the request would use. {@link #generate} does the same first.
+     *
+     * @param request the request
+     * @throws IllegalArgumentException when a request parameter is invalid (the message starts with its name)
+     */
+    public void validate(GenerationRequest request) {
+        ensureOpen();
+        pipeline.validate(Objects.requireNonNull(request, "request"));
+    }
+
     /** @return the default image width/height in pixels of the loaded model */
     public int defaultSize() {
         return pipeline.defaultSize();
-    }
-
-    /**
-     * The engine behind this instance (internal API: test hooks and diagnostics).
-     *
-     * @return the pipeline
-     */
-    public StableDiffusionPipeline pipeline() {
-        return pipeline;
     }
 
     private void ensureOpen() {
@@ -126,11 +135,11 @@ public final class SmallStableDiffusion implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             async.shutdownNow();
-            if (pipeline.safetyChecker() != null) {
-                pipeline.safetyChecker().close();
+            try {
+                pipeline.close();
+            } finally {
+                manager.close();
             }
-            pipeline.closeTokenizer();
-            manager.close();
         }
     }
 
@@ -150,6 +159,7 @@ public final class SmallStableDiffusion implements AutoCloseable {
          */
         public Builder modelPath(Path path) {
             options.modelPath = path;
+            options.components = null;
             hubModel = null;
             return this;
         }
@@ -166,13 +176,29 @@ public final class SmallStableDiffusion implements AutoCloseable {
         public Builder model(String idOrPath) {
             Objects.requireNonNull(idOrPath, "model");
             Path p = Path.of(idOrPath);
-            if (java.nio.file.Files.isDirectory(p)) {
+            if (Files.isDirectory(p)) {
                 options.modelPath = p;
+                options.components = null;
                 hubModel = null;
             } else {
                 hubModel = idOrPath;
                 options.modelPath = null;
+                options.components = null;
             }
+            return this;
+        }
+
+        /**
+         * Assembles the instance from models already built in memory instead of a model folder (benchmarks, tools).
+         * No safety checker is looked up: give one with {@link #safetyChecker} or the images are not checked.
+         *
+         * @param components the models and the scheduler config
+         * @return this
+         */
+        public Builder components(Components components) {
+            options.components = Objects.requireNonNull(components, "components");
+            options.modelPath = null;
+            hubModel = null;
             return this;
         }
 
@@ -299,13 +325,13 @@ public final class SmallStableDiffusion implements AutoCloseable {
          * Loads every model once.
          *
          * @return the ready instance
-         * @throws dev.smallsd.io.ModelLoadException when the folder or a file is missing or malformed
+         * @throws ModelLoadException when the folder or a file is missing or malformed
          */
         public SmallStableDiffusion build() {
-            if (options.modelPath == null && hubModel == null) {
-                throw new IllegalStateException("modelPath: no model folder or Hub id given");
+            if (options.modelPath == null && hubModel == null && options.components == null) {
+                throw new IllegalStateException("modelPath: no model folder, Hub id or components given");
             }
-            if (options.modelPath == null) {
+            if (options.modelPath == null && hubModel != null) {
                 HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
                 options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
                 options.modelName = hubModel;

@@ -3,6 +3,7 @@ package dev.smallsd.pipeline;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.smallsd.Components;
 import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyCheckerProvider;
 import dev.smallsd.SafetyMode;
@@ -24,10 +25,14 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Loads every component of a diffusers Stable Diffusion folder once and assembles a {@link StableDiffusionPipeline}. */
+/**
+ * Loads every component of a diffusers Stable Diffusion folder once (or takes {@link Components} built in memory) and
+ * assembles a {@link StableDiffusionPipeline}. Internal: applications go through {@code SmallStableDiffusion.Builder}.
+ */
 public final class PipelineLoader {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineLoader.class);
     private static final AtomicBoolean WARNED_OFF = new AtomicBoolean();
@@ -36,8 +41,10 @@ public final class PipelineLoader {
 
     /** What the builder collected (internal). */
     public static final class Options {
-        /** The snapshot folder. */
+        /** The snapshot folder, or null when {@link #components} is given. */
         public Path modelPath;
+        /** Models built in memory, or null. */
+        public Components components;
         /** Scheduler type by default, or null. */
         public SchedulerType schedulerType;
         /** Scheduler instance by default, or null. */
@@ -64,11 +71,21 @@ public final class PipelineLoader {
      * @return the pipeline
      */
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
-        long start = System.nanoTime();
         Engine.getEngine("PyTorch");
         if (o.threads != null) {
             JniUtils.setNumThreads(o.threads);
         }
+        if (o.components != null) {
+            // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
+            Components c = o.components;
+            Scheduler scheduler = o.scheduler != null ? o.scheduler
+                    : o.schedulerType != null ? Schedulers.create(o.schedulerType, c.schedulerConfig())
+                    : c.schedulerConfig().get("_class_name") instanceof String cls
+                    ? Schedulers.fromConfig(c.schedulerConfig(), cls, Map.of())
+                    : Schedulers.create(SchedulerType.PNDM, c.schedulerConfig());
+            return assemble(o, c, scheduler, o.safetyChecker, manager);
+        }
+        long start = System.nanoTime();
         ModelDirectory dir = ModelDirectory.open(o.modelPath);
         String variant = o.variant;
 
@@ -88,25 +105,15 @@ public final class PipelineLoader {
                 unet = UNet2DConditionModel.load(dir.unetConfig(), f, manager);
                 LOG.info("UNet loaded from {} in {} ms", f.path(), ms(t));
             }
-            if (o.attentionSliceSize >= 0) {
-                unet = unet.withAttentionSlicing(o.attentionSliceSize == 0 ? AttentionSlicing.none()
-                        : AttentionSlicing.fixed(o.attentionSliceSize));
-            }
             t = System.nanoTime();
             AutoencoderKL vae;
             try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
                 vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
                 LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
             }
-            if (o.vaeTiling) {
-                vae = vae.withTiling(VaeTiling.of(dir.vaeConfig()));
-            }
             Map<String, Object> schedulerConfig = dir.schedulerConfig();
-            Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
-            java.util.function.Function<SchedulerType, Scheduler> factory =
-                    type -> cache.computeIfAbsent(type, k -> Schedulers.create(k, schedulerConfig));
             Scheduler scheduler = o.scheduler != null ? o.scheduler
-                    : o.schedulerType != null ? factory.apply(o.schedulerType)
+                    : o.schedulerType != null ? Schedulers.create(o.schedulerType, schedulerConfig)
                     : defaultScheduler(dir, schedulerConfig);
             SafetyChecker checker = safetyChecker(o, dir);
             String name = o.modelName != null ? o.modelName
@@ -114,12 +121,31 @@ public final class PipelineLoader {
                     : o.modelPath.toAbsolutePath().normalize().getFileName().toString();
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
-            return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, scheduler, factory, checker,
-                    o.safetyMode, manager, name);
+            return assemble(o, new Components(tokenizer, textEncoder, unet, vae, schedulerConfig, name), scheduler,
+                    checker, manager);
         } catch (RuntimeException | Error e) {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /** Applies the builder's memory options (attention slicing, VAE tiling) and assembles the engine. */
+    private static StableDiffusionPipeline assemble(Options o, Components c, Scheduler scheduler,
+            SafetyChecker checker, NDManager manager) {
+        UNet2DConditionModel unet = c.unet();
+        if (o.attentionSliceSize >= 0) {
+            unet = unet.withAttentionSlicing(o.attentionSliceSize == 0 ? AttentionSlicing.none()
+                    : AttentionSlicing.fixed(o.attentionSliceSize));
+        }
+        AutoencoderKL vae = o.vaeTiling ? c.vae().withTiling(VaeTiling.of(c.vae().config())) : c.vae();
+        return new StableDiffusionPipeline(c.tokenizer(), c.textEncoder(), unet, vae, scheduler,
+                schedulerFactory(c.schedulerConfig()), checker, o.safetyMode, manager, c.name());
+    }
+
+    /** One scheduler per type, built on first use from the model's scheduler config (diffusers' from_config). */
+    private static Function<SchedulerType, Scheduler> schedulerFactory(Map<String, Object> schedulerConfig) {
+        Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
+        return type -> cache.computeIfAbsent(type, k -> Schedulers.create(k, schedulerConfig));
     }
 
     private static SafetyChecker safetyChecker(Options o, ModelDirectory dir) {

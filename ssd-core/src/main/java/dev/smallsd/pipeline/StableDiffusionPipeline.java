@@ -15,6 +15,7 @@ import dev.smallsd.schedulers.Img2ImgStart;
 import dev.smallsd.schedulers.NoiseSource;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerRun;
+import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.schedulers.StepOptions;
 import dev.smallsd.schedulers.StepResult;
 import dev.smallsd.text.ClipTextModel;
@@ -37,15 +38,16 @@ import java.util.function.Function;
  * bottom in {@link #run}: encode the prompts, make the initial latents, denoise, decode, check safety.
  *
  * <p>Stateless between runs and safe for concurrent runs: every run has its own generator, scheduler run and array
- * scope. Applications use {@link dev.smallsd.SmallStableDiffusion}; this class is the internal engine it drives.
+ * scope. Applications use {@link dev.smallsd.SmallStableDiffusion}; this class is the internal engine it drives,
+ * built only by {@link PipelineLoader} (tests reach an instance's engine through {@link InternalAccess}).
  */
-public final class StableDiffusionPipeline {
+public final class StableDiffusionPipeline implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final ClipTextModel textEncoder;
     private final UNet2DConditionModel unet;
     private final AutoencoderKL vae;
     private final Scheduler defaultScheduler;
-    private final Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory;
+    private final Function<SchedulerType, Scheduler> schedulerFactory;
     private final SafetyChecker safetyChecker;
     private final SafetyMode safetyMode;
     private final NDManager manager;
@@ -63,9 +65,9 @@ public final class StableDiffusionPipeline {
      * @param manager the manager under which each run creates its own sub-manager
      * @param modelName the model name written into PNG parameters
      */
-    public StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
-            AutoencoderKL vae, Scheduler defaultScheduler,
-            Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
+    StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
+            AutoencoderKL vae, Scheduler defaultScheduler, Function<SchedulerType, Scheduler> schedulerFactory,
+            SafetyChecker safetyChecker,
             SafetyMode safetyMode, NDManager manager, String modelName) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
@@ -85,9 +87,19 @@ public final class StableDiffusionPipeline {
         return (sample == null ? 64 : sample) * vae.config().spatialFactor();
     }
 
-    /** @return the scheduler used when a request names none */
-    public Scheduler defaultScheduler() {
-        return defaultScheduler;
+    /**
+     * Checks a request against this model before any work: its parameters and its timesteps against the scheduler it
+     * would run with.
+     *
+     * @param request the request
+     * @throws IllegalArgumentException naming the first invalid parameter
+     */
+    public void validate(GenerationRequest request) {
+        request.validate(schedulerFor(request).numTrainTimesteps());
+    }
+
+    private Scheduler schedulerFor(GenerationRequest request) {
+        return request.scheduler() == null ? defaultScheduler : schedulerFactory.apply(request.scheduler());
     }
 
     /**
@@ -100,8 +112,7 @@ public final class StableDiffusionPipeline {
      * @return the images
      */
     public GenerationResult run(GenerationRequest request, PipelineHooks hooks, BooleanSupplier cancelled) {
-        Scheduler scheduler = request.scheduler() == null ? defaultScheduler : schedulerFactory.apply(request.scheduler());
-        return run(request, scheduler, hooks, cancelled);
+        return run(request, schedulerFor(request), hooks, cancelled);
     }
 
     /**
@@ -215,7 +226,7 @@ public final class StableDiffusionPipeline {
                         modelName));
             }
             Timings timings = new Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(System.nanoTime() - t0));
-            return new GenerationResult(out, seed, flags, timings, params);
+            return new GenerationResult(out, seed, flags, timings, params, scheduler.className(), modelName);
         }
     }
 
@@ -285,18 +296,20 @@ public final class StableDiffusionPipeline {
         return nanos / 1_000_000L;
     }
 
-    /** @return the model name used in PNG parameters */
-    public String modelName() {
-        return modelName;
-    }
-
     /** @return the safety checker in use, or {@code null} */
     public SafetyChecker safetyChecker() {
         return safetyChecker;
     }
 
-    /** Releases the tokenizer's native memory (weights belong to the manager). */
-    public void closeTokenizer() {
-        tokenizer.close();
+    /** Releases the tokenizer's and the safety checker's native memory (weights belong to their manager). */
+    @Override
+    public void close() {
+        try {
+            if (safetyChecker != null) {
+                safetyChecker.close();
+            }
+        } finally {
+            tokenizer.close();
+        }
     }
 }

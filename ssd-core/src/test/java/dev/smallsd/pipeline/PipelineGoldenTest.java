@@ -117,7 +117,7 @@ class PipelineGoldenTest {
         GoldenPipelineCase gc = GoldenPipelineCase.load(name, manager);
         RecordingObserver obs = new RecordingObserver(manager);
         GoldenPipelineCase.StoredNoise noise = gc.noise();
-        sd.pipeline().run(gc.request(), gc.scheduler(), new PipelineHooks(noise, obs), () -> false);
+        InternalAccess.engine(sd).run(gc.request(), gc.scheduler(), new PipelineHooks(noise, obs), () -> false);
         return new Run(obs, noise.used(), gc.draws().size());
     }
 

@@ -98,7 +98,7 @@ class SeededGoldenTest {
 
         // floats: the decoded images, observed on a run with only the seed
         NDArray[] decoded = new NDArray[1];
-        sd.pipeline().run(request, new PipelineHooks(null, new PipelineHooks.Observer() {
+        InternalAccess.engine(sd).run(request, new PipelineHooks(null, new PipelineHooks.Observer() {
             @Override
             public void onDecoded(NDArray images) {
                 decoded[0] = manager.create(images.toFloatArray(), images.getShape());

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import com.google.gson.JsonElement;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SmallStableDiffusion;
+import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.testing.GoldenPipelineCase;
 import java.awt.image.BufferedImage;
@@ -51,7 +52,8 @@ final class PipelineCases {
         GoldenPipelineCase gc = GoldenPipelineCase.load(name, manager);
         DecodedImages decoded = new DecodedImages(manager);
         GoldenPipelineCase.StoredNoise noise = gc.noise();
-        GenerationResult r = sd.pipeline().run(gc.request(), gc.scheduler(), new PipelineHooks(noise, decoded),
+        GenerationResult r = InternalAccess.engine(sd).run(gc.request(), gc.scheduler(),
+                new PipelineHooks(noise, decoded),
                 () -> false);
         return new Run(r, decoded.images(), noise.used(), gc.draws().size());
     }

@@ -11,6 +11,7 @@ import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.testing.Golden;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -136,7 +137,7 @@ class SafetyModeTest {
         try {
             System.setErr(new PrintStream(first, true, StandardCharsets.UTF_8));
             try (SmallStableDiffusion sd = build(SafetyMode.OFF, checker)) {
-                assertThat(sd.pipeline().safetyChecker()).isNull();
+                assertThat(InternalAccess.engine(sd).safetyChecker()).isNull();
                 GenerationResult r = PipelineCases.run(sd, flaggedCase, manager).result();
                 assertThat(r.nsfw()).as("no flags without a checker").isEmpty();
                 assertThat(r.safetyChecked()).isFalse();
@@ -144,7 +145,7 @@ class SafetyModeTest {
             }
             System.setErr(new PrintStream(second, true, StandardCharsets.UTF_8));
             try (SmallStableDiffusion sd = build(SafetyMode.OFF, null)) {
-                assertThat(sd.pipeline().safetyChecker()).isNull();
+                assertThat(InternalAccess.engine(sd).safetyChecker()).isNull();
             }
         } finally {
             System.setErr(err);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.testing.Golden;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ class SafetyPipelineGoldenTest {
 
     @Test
     void theServiceLoaderProvidesTheClipChecker() {
-        assertThat(sd.pipeline().safetyChecker()).isInstanceOf(ClipSafetyChecker.class);
+        assertThat(InternalAccess.engine(sd).safetyChecker()).isInstanceOf(ClipSafetyChecker.class);
     }
 
     @TestFactory
@@ -128,7 +129,7 @@ class SafetyPipelineGoldenTest {
      * images ({@link ClipImageProcessorGoldenTest}).
      */
     private void checkClipInput(String name, JsonObject entry, PipelineCases.Run run) {
-        ClipSafetyChecker checker = (ClipSafetyChecker) sd.pipeline().safetyChecker();
+        ClipSafetyChecker checker = (ClipSafetyChecker) InternalAccess.engine(sd).safetyChecker();
         try (SafeTensorsFile f = Golden.open(name); NDManager m = manager.newSubManager()) {
             NDArray golden = f.load(CLIP_INPUT, m);
             NDArray goldenDecoded = f.load(DECODED, m);

@@ -13,6 +13,7 @@ import dev.smallsd.GenerationResult;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.testing.Golden;
@@ -140,7 +141,8 @@ class SeededGoldenTest {
         GenerationRequest request = b.build();
         GenerationResult publicApi = sd.generate(request);
         PipelineCases.DecodedImages decoded = new PipelineCases.DecodedImages(manager);
-        GenerationResult observed = sd.pipeline().run(request, new PipelineHooks(null, decoded), () -> false);
+        GenerationResult observed = InternalAccess.engine(sd).run(request, new PipelineHooks(null, decoded),
+                () -> false);
         return new Run(publicApi, observed, decoded.images());
     }
 

@@ -165,7 +165,7 @@ public final class GenerateCommand implements Callable<Integer> {
         try (SmallStableDiffusion sd = load(modelDir)) {
             long loadMillis = (System.nanoTime() - loadStart) / 1_000_000L;
             try {
-                request.validate(sd.pipeline().defaultScheduler().numTrainTimesteps());
+                sd.validate(request);
             } catch (IllegalArgumentException e) {
                 throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
             }
@@ -187,7 +187,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             }
             String schedulerName = scheduler != null ? scheduler.userName()
-                    : sd.pipeline().defaultScheduler().className() + " (model default)";
+                    : result.scheduler() + " (model default)";
             out.println(summary(files, result, schedulerName, steps, loadMillis, listener.loopSteps()));
             out.flush();
         }
