@@ -218,6 +218,11 @@ public final class GenerateCommand implements Callable<Integer> {
         if (Files.isDirectory(output)) {
             throw CliException.usage("--output", output + " is a folder; give a file name such as out.png");
         }
+        try {
+            OutputPaths.requireWritable(output);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(SsdCommand.EXIT_USAGE, "--output: " + e.getMessage(), e);
+        }
         if (initImage != null && !Files.isRegularFile(initImage)) {
             throw CliException.usage("--init-image", initImage + " does not exist or is not a file");
         }

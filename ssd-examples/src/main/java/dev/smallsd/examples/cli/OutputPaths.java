@@ -1,5 +1,7 @@
 package dev.smallsd.examples.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,5 +32,29 @@ public final class OutputPaths {
             paths.add(output.resolveSibling(stem + "-" + i + ext));
         }
         return List.copyOf(paths);
+    }
+
+    /**
+     * Checks, before any work, that an image can be written at {@code output}: the nearest existing folder on its path
+     * (the writer creates the missing ones) accepts a new file. The probe file is removed at once.
+     *
+     * @param output the {@code --output} path
+     * @throws IllegalArgumentException naming the path and why it cannot be written
+     */
+    public static void requireWritable(Path output) {
+        Path abs = output.toAbsolutePath().normalize();
+        Path existing = abs.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw new IllegalArgumentException("cannot write " + output + ": " + existing + " is not a folder");
+        }
+        try {
+            Files.delete(Files.createTempFile(existing, ".ssd-write-check", ".tmp"));
+        } catch (IOException | SecurityException e) {
+            throw new IllegalArgumentException("cannot write " + output + ": folder " + existing
+                    + " does not accept new files (" + e.getClass().getSimpleName() + ")", e);
+        }
     }
 }
