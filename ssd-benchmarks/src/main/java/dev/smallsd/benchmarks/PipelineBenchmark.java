@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link SafetyChecker}, mode {@link SafetyMode#BLOCK}), conversion to a {@code BufferedImage}.
  *
  * <p>The instance is assembled in memory from the full-size components with random weights through
- * {@link SmallStableDiffusion.Builder#components} (no diffusers folder is written); the tokenizer is the real CLIP vocabulary from {@code <ssd.fixtures>/tiny-ssd/tokenizer} (system property
- * {@code ssd.fixtures}, default {@code ../shared/fixtures}). Each request prints its phase timings.
+ * {@link SmallStableDiffusion.Builder#components} (no diffusers folder is written); the tokenizer is the real CLIP
+ * vocabulary from {@code <ssd.fixtures>/tiny-ssd/tokenizer} (system property {@code ssd.fixtures}, default
+ * {@code ../shared/fixtures}). Each request prints its phase timings.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

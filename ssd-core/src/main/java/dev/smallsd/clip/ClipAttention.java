@@ -1,7 +1,7 @@
 package dev.smallsd.clip;
 
 import ai.djl.ndarray.NDArray;
-import dev.smallsd.nn.Attention;
+import dev.smallsd.nn.ScaledDotProductAttention;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
@@ -48,7 +48,7 @@ public final class ClipAttention {
             NDArray q = qProj.forward(x);
             NDArray k = kProj.forward(x);
             NDArray v = vProj.forward(x);
-            NDArray attended = Attention.multiHead(q, k, v, heads, additiveMask, 0);
+            NDArray attended = ScaledDotProductAttention.multiHead(q, k, v, heads, additiveMask, 0);
             return outProj.forward(attended);
         });
     }

@@ -1,6 +1,7 @@
 package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.blocks.Attention;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.LayerNorm;
 import dev.smallsd.nn.Scopes;
@@ -34,9 +35,10 @@ public final class BasicTransformerBlock {
      */
     public BasicTransformerBlock(Weights w, int dim, int heads, int headDim, int crossAttentionDim) {
         this.norm1 = new LayerNorm(w.child("norm1"), dim, NORM_EPS);
-        this.attn1 = new Attention(w.child("attn1"), dim, 0, heads, headDim, false, 0, 0, false, 1.0);
+        this.attn1 = new Attention(w.child("attn1"), Attention.Spec.transformer(dim, 0, heads, headDim));
         this.norm2 = new LayerNorm(w.child("norm2"), dim, NORM_EPS);
-        this.attn2 = new Attention(w.child("attn2"), dim, crossAttentionDim, heads, headDim, false, 0, 0, false, 1.0);
+        this.attn2 = new Attention(w.child("attn2"),
+                Attention.Spec.transformer(dim, crossAttentionDim, heads, headDim));
         this.norm3 = new LayerNorm(w.child("norm3"), dim, NORM_EPS);
         this.ff = new FeedForward(w.child("ff"), dim, 4);
     }

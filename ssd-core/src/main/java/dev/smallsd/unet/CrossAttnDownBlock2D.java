@@ -2,10 +2,11 @@ package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.smallsd.blocks.Downsample2D;
+import dev.smallsd.blocks.ResnetBlock2D;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,39 +21,12 @@ public final class CrossAttnDownBlock2D implements UNetDownBlock {
 
     /**
      * @param w weights view of this block (e.g. {@code down_blocks.0})
-     * @param numLayers number of resnet/attention pairs ({@code layers_per_block})
-     * @param inChannels input channels
-     * @param outChannels output channels
-     * @param tembChannels time embedding width
-     * @param eps GroupNorm epsilon of the resnets
-     * @param act activation name
-     * @param groups GroupNorm groups
-     * @param heads attention heads
-     * @param crossAttentionDim width of the text states
-     * @param addDownsample whether the block ends with a downsampler
-     * @param downsamplePadding padding of the downsampler
-     * @param useLinearProjection linear projections in the transformers
+     * @param spec its arguments ({@code num_layers} resnet/attention pairs)
      */
-    public CrossAttnDownBlock2D(Weights w, int numLayers, int inChannels, int outChannels, int tembChannels,
-            double eps, String act, int groups, int heads, int crossAttentionDim, boolean addDownsample,
-            int downsamplePadding, boolean useLinearProjection) {
-        if (outChannels % heads != 0) {
-            throw new IllegalArgumentException("CrossAttnDownBlock2D: " + outChannels + " channels not divisible by "
-                    + heads + " attention heads");
-        }
-        List<ResnetBlock2D> rs = new ArrayList<>();
-        List<Transformer2DModel> as = new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
-            rs.add(new ResnetBlock2D(w.child("resnets").child(i), i == 0 ? inChannels : outChannels, outChannels,
-                    tembChannels, groups, eps, act, 1.0));
-            as.add(new Transformer2DModel(w.child("attentions").child(i), heads, outChannels / heads, outChannels, 1,
-                    crossAttentionDim, groups, useLinearProjection));
-        }
-        this.resnets = List.copyOf(rs);
-        this.attentions = List.copyOf(as);
-        this.downsampler = addDownsample
-                ? new Downsample2D(w.child("downsamplers").child(0), outChannels, outChannels, downsamplePadding)
-                : null;
+    public CrossAttnDownBlock2D(Weights w, UNetBlockSpec spec) {
+        this.attentions = spec.transformers(w, "CrossAttnDownBlock2D");
+        this.resnets = spec.downResnets(w);
+        this.downsampler = spec.downsampler(w);
     }
 
     @Override

@@ -2,10 +2,11 @@ package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.smallsd.blocks.Downsample2D;
+import dev.smallsd.blocks.ResnetBlock2D;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,27 +19,11 @@ public final class DownBlock2D implements UNetDownBlock {
 
     /**
      * @param w weights view of this block
-     * @param numLayers number of resnets ({@code layers_per_block})
-     * @param inChannels input channels
-     * @param outChannels output channels
-     * @param tembChannels time embedding width
-     * @param eps GroupNorm epsilon
-     * @param act activation name
-     * @param groups GroupNorm groups
-     * @param addDownsample whether the block ends with a downsampler
-     * @param downsamplePadding padding of the downsampler
+     * @param spec its arguments ({@code num_layers} resnets; heads and text width unused)
      */
-    public DownBlock2D(Weights w, int numLayers, int inChannels, int outChannels, int tembChannels, double eps,
-            String act, int groups, boolean addDownsample, int downsamplePadding) {
-        List<ResnetBlock2D> rs = new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
-            rs.add(new ResnetBlock2D(w.child("resnets").child(i), i == 0 ? inChannels : outChannels, outChannels,
-                    tembChannels, groups, eps, act, 1.0));
-        }
-        this.resnets = List.copyOf(rs);
-        this.downsampler = addDownsample
-                ? new Downsample2D(w.child("downsamplers").child(0), outChannels, outChannels, downsamplePadding)
-                : null;
+    public DownBlock2D(Weights w, UNetBlockSpec spec) {
+        this.resnets = spec.downResnets(w);
+        this.downsampler = spec.downsampler(w);
     }
 
     @Override

@@ -66,11 +66,7 @@ public final class UNet2DConditionModel {
         List<Integer> boc = config.blockOutChannels();
         int n = boc.size();
         int temb = config.timeEmbedDim();
-        int groups = config.normNumGroups();
-        double eps = config.normEps();
-        int crossDim = config.crossAttentionDim();
-        boolean linear = config.useLinearProjection();
-        int layers = config.layersPerBlock();
+        UNetBlockSpec common = UNetBlockSpec.of(config);
 
         this.timeProj = new Timesteps(w.manager(), boc.get(0), config.flipSinToCos(), config.freqShift());
         this.timeEmbedding = new TimestepEmbedding(w.child("time_embedding"), boc.get(0), temb, act);
@@ -84,14 +80,14 @@ public final class UNet2DConditionModel {
             boolean isFinal = i == n - 1;
             Weights bw = w.child("down_blocks").child(i);
             String type = config.downBlockTypes().get(i);
+            UNetBlockSpec spec = common.withChannels(input, output, input).withHeads(config.headsOfDownBlock(i))
+                    .withSampler(!isFinal);
             switch (type) {
                 case "CrossAttnDownBlock2D":
-                    downs.add(new CrossAttnDownBlock2D(bw, layers, input, output, temb, eps, act, groups,
-                            config.headsOfDownBlock(i), crossDim, !isFinal, config.downsamplePadding(), linear));
+                    downs.add(new CrossAttnDownBlock2D(bw, spec));
                     break;
                 case "DownBlock2D":
-                    downs.add(new DownBlock2D(bw, layers, input, output, temb, eps, act, groups, !isFinal,
-                            config.downsamplePadding()));
+                    downs.add(new DownBlock2D(bw, spec));
                     break;
                 default:
                     throw new IllegalArgumentException("unet/config.json down_block_types[" + i + "]: unsupported \""
@@ -100,8 +96,9 @@ public final class UNet2DConditionModel {
         }
         this.downBlocks = List.copyOf(downs);
 
-        this.midBlock = new UNetMidBlock2DCrossAttn(w.child("mid_block"), 1, boc.get(n - 1), temb, eps, act, groups,
-                config.midBlockScaleFactor(), config.headsOfMidBlock(), crossDim, linear);
+        this.midBlock = new UNetMidBlock2DCrossAttn(w.child("mid_block"), common.withLayers(1)
+                .withChannels(boc.get(n - 1), boc.get(n - 1), boc.get(n - 1)).withHeads(config.headsOfMidBlock())
+                .withOutputScaleFactor(config.midBlockScaleFactor()));
 
         List<UNetUpBlock> ups = new ArrayList<>();
         int upsampling = 0;
@@ -113,13 +110,14 @@ public final class UNet2DConditionModel {
             int input = boc.get(Math.max(n - 2 - i, 0));
             Weights bw = w.child("up_blocks").child(i);
             String type = config.upBlockTypes().get(i);
+            UNetBlockSpec spec = common.withLayers(config.layersPerBlock() + 1).withChannels(input, output, prev)
+                    .withHeads(config.headsOfUpBlock(i)).withSampler(!isFinal);
             switch (type) {
                 case "CrossAttnUpBlock2D":
-                    ups.add(new CrossAttnUpBlock2D(bw, layers + 1, input, output, prev, temb, eps, act, groups,
-                            config.headsOfUpBlock(i), crossDim, !isFinal, linear));
+                    ups.add(new CrossAttnUpBlock2D(bw, spec));
                     break;
                 case "UpBlock2D":
-                    ups.add(new UpBlock2D(bw, layers + 1, input, output, prev, temb, eps, act, groups, !isFinal));
+                    ups.add(new UpBlock2D(bw, spec));
                     break;
                 default:
                     throw new IllegalArgumentException("unet/config.json up_block_types[" + i + "]: unsupported \""
@@ -132,7 +130,8 @@ public final class UNet2DConditionModel {
         this.upBlocks = List.copyOf(ups);
         this.upsamplers = upsampling;
 
-        this.convNormOut = new GroupNorm(w.child("conv_norm_out"), groups, boc.get(0), eps);
+        this.convNormOut = new GroupNorm(w.child("conv_norm_out"), config.normNumGroups(), boc.get(0),
+                config.normEps());
         this.convOut = new Conv2d(w.child("conv_out"), boc.get(0), config.outChannels(), 3, 1, 1, true);
     }
 

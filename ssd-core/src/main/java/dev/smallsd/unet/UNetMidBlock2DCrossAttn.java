@@ -1,6 +1,7 @@
 package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.blocks.ResnetBlock2D;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
@@ -18,35 +19,17 @@ public final class UNetMidBlock2DCrossAttn {
 
     /**
      * @param w weights view of this block ({@code mid_block})
-     * @param numLayers number of attention/resnet pairs after the first resnet (1 in Stable Diffusion)
-     * @param channels channels (input = output)
-     * @param tembChannels time embedding width
-     * @param eps GroupNorm epsilon of the resnets
-     * @param act activation name
-     * @param groups GroupNorm groups
-     * @param outputScaleFactor {@code mid_block_scale_factor}
-     * @param heads attention heads
-     * @param crossAttentionDim width of the text states
-     * @param useLinearProjection linear projections in the transformers
+     * @param spec its arguments: {@code num_layers} attention/resnet pairs after the first resnet (1 in Stable
+     *     Diffusion), input channels = output channels, {@code mid_block_scale_factor} as the resnets' output factor
      */
-    public UNetMidBlock2DCrossAttn(Weights w, int numLayers, int channels, int tembChannels, double eps, String act,
-            int groups, double outputScaleFactor, int heads, int crossAttentionDim, boolean useLinearProjection) {
-        if (channels % heads != 0) {
-            throw new IllegalArgumentException("UNetMidBlock2DCrossAttn: " + channels + " channels not divisible by "
-                    + heads + " attention heads");
-        }
+    public UNetMidBlock2DCrossAttn(Weights w, UNetBlockSpec spec) {
+        this.attentions = spec.transformers(w, "UNetMidBlock2DCrossAttn");
         List<ResnetBlock2D> rs = new ArrayList<>();
-        List<Transformer2DModel> as = new ArrayList<>();
         Weights rw = w.child("resnets");
-        rs.add(new ResnetBlock2D(rw.child(0), channels, channels, tembChannels, groups, eps, act, outputScaleFactor));
-        for (int i = 0; i < numLayers; i++) {
-            as.add(new Transformer2DModel(w.child("attentions").child(i), heads, channels / heads, channels, 1,
-                    crossAttentionDim, groups, useLinearProjection));
-            rs.add(new ResnetBlock2D(rw.child(i + 1), channels, channels, tembChannels, groups, eps, act,
-                    outputScaleFactor));
+        for (int i = 0; i <= spec.numLayers(); i++) {
+            rs.add(spec.resnet(rw.child(i), spec.outChannels()));
         }
         this.resnets = List.copyOf(rs);
-        this.attentions = List.copyOf(as);
     }
 
     /**

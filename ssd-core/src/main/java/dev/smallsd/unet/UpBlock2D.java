@@ -3,10 +3,11 @@ package dev.smallsd.unet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import dev.smallsd.blocks.ResnetBlock2D;
+import dev.smallsd.blocks.Upsample2D;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,27 +21,11 @@ public final class UpBlock2D implements UNetUpBlock {
 
     /**
      * @param w weights view of this block (e.g. {@code up_blocks.0})
-     * @param numLayers number of resnets ({@code layers_per_block + 1})
-     * @param inChannels channels of the skip connection consumed by the last layer
-     * @param outChannels output channels
-     * @param prevOutputChannel channels of the block's input
-     * @param tembChannels time embedding width
-     * @param eps GroupNorm epsilon
-     * @param act activation name
-     * @param groups GroupNorm groups
-     * @param addUpsample whether the block ends with an upsampler
+     * @param spec its arguments ({@code num_layers = layers_per_block + 1} resnets; heads and text width unused)
      */
-    public UpBlock2D(Weights w, int numLayers, int inChannels, int outChannels, int prevOutputChannel,
-            int tembChannels, double eps, String act, int groups, boolean addUpsample) {
-        List<ResnetBlock2D> rs = new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
-            int skip = i == numLayers - 1 ? inChannels : outChannels;
-            int resnetIn = i == 0 ? prevOutputChannel : outChannels;
-            rs.add(new ResnetBlock2D(w.child("resnets").child(i), resnetIn + skip, outChannels, tembChannels, groups,
-                    eps, act, 1.0));
-        }
-        this.resnets = List.copyOf(rs);
-        this.upsampler = addUpsample ? new Upsample2D(w.child("upsamplers").child(0), outChannels, outChannels) : null;
+    public UpBlock2D(Weights w, UNetBlockSpec spec) {
+        this.resnets = spec.upResnets(w);
+        this.upsampler = spec.upsampler(w);
     }
 
     @Override

@@ -3,9 +3,8 @@ package dev.smallsd.vae;
 import ai.djl.ndarray.NDArray;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
-import dev.smallsd.unet.Downsample2D;
-import dev.smallsd.unet.ResnetBlock2D;
-import java.util.ArrayList;
+import dev.smallsd.blocks.Downsample2D;
+import dev.smallsd.blocks.ResnetBlock2D;
 import java.util.List;
 
 /**
@@ -30,12 +29,8 @@ public final class DownEncoderBlock2D {
      */
     public DownEncoderBlock2D(Weights w, int numLayers, int inChannels, int outChannels, double eps, String act,
             int groups, boolean addDownsample, int downsamplePadding) {
-        List<ResnetBlock2D> rs = new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
-            rs.add(new ResnetBlock2D(w.child("resnets").child(i), i == 0 ? inChannels : outChannels, outChannels, 0,
-                    groups, eps, act, 1.0));
-        }
-        this.resnets = List.copyOf(rs);
+        this.resnets = ResnetBlock2D.chain(w.child("resnets"), numLayers,
+                new ResnetBlock2D.Spec(inChannels, outChannels, 0, groups, eps, act, 1.0));
         this.downsampler = addDownsample
                 ? new Downsample2D(w.child("downsamplers").child(0), outChannels, outChannels, downsamplePadding)
                 : null;

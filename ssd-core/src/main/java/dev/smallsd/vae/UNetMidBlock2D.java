@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
-import dev.smallsd.unet.Attention;
-import dev.smallsd.unet.ResnetBlock2D;
+import dev.smallsd.blocks.Attention;
+import dev.smallsd.blocks.ResnetBlock2D;
 
 /**
  * diffusers' {@code UNetMidBlock2D} as the VAE uses it: {@code resnets.0}, {@code attentions.0}, {@code resnets.1}.
@@ -35,10 +35,11 @@ public final class UNetMidBlock2D {
                     + attentionHeadDim);
         }
         Weights rw = w.child("resnets");
-        this.resnet0 = new ResnetBlock2D(rw.child(0), channels, channels, 0, groups, eps, act, outputScaleFactor);
-        this.attention = addAttention ? new Attention(w.child("attentions").child(0), channels, 0,
-                channels / attentionHeadDim, attentionHeadDim, true, groups, eps, true, outputScaleFactor) : null;
-        this.resnet1 = new ResnetBlock2D(rw.child(1), channels, channels, 0, groups, eps, act, outputScaleFactor);
+        ResnetBlock2D.Spec resnet = new ResnetBlock2D.Spec(channels, channels, 0, groups, eps, act, outputScaleFactor);
+        this.resnet0 = new ResnetBlock2D(rw.child(0), resnet);
+        this.attention = addAttention ? new Attention(w.child("attentions").child(0),
+                Attention.Spec.spatial(channels, attentionHeadDim, groups, eps, outputScaleFactor)) : null;
+        this.resnet1 = new ResnetBlock2D(rw.child(1), resnet);
     }
 
     /**

@@ -47,8 +47,8 @@ class LayersTest {
             NDArray q = m.randomNormal(new Shape(2, 10, 8));
             NDArray k = m.randomNormal(new Shape(2, 6, 8));
             NDArray v = m.randomNormal(new Shape(2, 6, 8));
-            NDArray whole = Attention.multiHead(q, k, v, 2, null, 0);
-            NDArray sliced = Attention.multiHead(q, k, v, 2, null, 3);
+            NDArray whole = ScaledDotProductAttention.multiHead(q, k, v, 2, null, 0);
+            NDArray sliced = ScaledDotProductAttention.multiHead(q, k, v, 2, null, 3);
             assertThat(whole.sub(sliced).abs().max().getFloat()).isLessThan(1e-6f);
             // naive single-head reference on head 0
             NDArray q0 = q.get(":, :, 0:4");

@@ -1,4 +1,4 @@
-package dev.smallsd.unet;
+package dev.smallsd.blocks;
 
 import ai.djl.ndarray.NDArray;
 import dev.smallsd.nn.Activations;
@@ -7,6 +7,8 @@ import dev.smallsd.nn.GroupNorm;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * diffusers' {@code ResnetBlock2D} (pre-norm, {@code time_embedding_norm="default"}):
@@ -31,31 +33,58 @@ public final class ResnetBlock2D {
     private final int outChannels;
 
     /**
-     * @param w weights view of this block
+     * The arguments of a {@code ResnetBlock2D} (diffusers passes them as keywords).
+     *
      * @param inChannels input channels
      * @param outChannels output channels
      * @param tembChannels width of the time embedding, or {@code 0} for a block without time projection (VAE)
      * @param groups GroupNorm groups of both norms
      * @param eps GroupNorm epsilon
-     * @param act activation name
+     * @param act activation name ({@code non_linearity})
      * @param outputScaleFactor divisor of the output
      */
-    public ResnetBlock2D(Weights w, int inChannels, int outChannels, int tembChannels, int groups, double eps,
-            String act, double outputScaleFactor) {
-        if (outputScaleFactor == 0) {
+    public record Spec(int inChannels, int outChannels, int tembChannels, int groups, double eps, String act,
+            double outputScaleFactor) {}
+
+    /**
+     * @param w weights view of this block
+     * @param spec its arguments
+     */
+    public ResnetBlock2D(Weights w, Spec spec) {
+        if (spec.outputScaleFactor() == 0) {
             throw new IllegalArgumentException("output_scale_factor must not be 0");
         }
-        this.norm1 = new GroupNorm(w.child("norm1"), groups, inChannels, eps);
-        this.conv1 = new Conv2d(w.child("conv1"), inChannels, outChannels, 3, 1, 1, true);
-        this.timeEmbProj = tembChannels > 0 ? new Linear(w.child("time_emb_proj"), tembChannels, outChannels, true)
-                : null;
-        this.norm2 = new GroupNorm(w.child("norm2"), groups, outChannels, eps);
-        this.conv2 = new Conv2d(w.child("conv2"), outChannels, outChannels, 3, 1, 1, true);
-        this.convShortcut = inChannels != outChannels
-                ? new Conv2d(w.child("conv_shortcut"), inChannels, outChannels, 1, 1, 0, true) : null;
-        this.act = Activations.require(act, "act_fn");
-        this.outputScaleFactor = outputScaleFactor;
-        this.outChannels = outChannels;
+        int in = spec.inChannels();
+        int out = spec.outChannels();
+        this.norm1 = new GroupNorm(w.child("norm1"), spec.groups(), in, spec.eps());
+        this.conv1 = new Conv2d(w.child("conv1"), in, out, 3, 1, 1, true);
+        this.timeEmbProj = spec.tembChannels() > 0
+                ? new Linear(w.child("time_emb_proj"), spec.tembChannels(), out, true) : null;
+        this.norm2 = new GroupNorm(w.child("norm2"), spec.groups(), out, spec.eps());
+        this.conv2 = new Conv2d(w.child("conv2"), out, out, 3, 1, 1, true);
+        this.convShortcut = in != out ? new Conv2d(w.child("conv_shortcut"), in, out, 1, 1, 0, true) : null;
+        this.act = Activations.require(spec.act(), "act_fn");
+        this.outputScaleFactor = spec.outputScaleFactor();
+        this.outChannels = out;
+    }
+
+    /**
+     * The {@code resnets.0 … resnets.(count-1)} of a block in which the first resnet takes the block's input and the
+     * others its output (diffusers' down blocks, the VAE's encoder and decoder blocks).
+     *
+     * @param resnets weights view of the block's {@code resnets}
+     * @param count number of resnets
+     * @param first the first resnet's arguments (the others take {@code outChannels} in)
+     * @return the resnets in order
+     */
+    public static List<ResnetBlock2D> chain(Weights resnets, int count, Spec first) {
+        Spec rest = new Spec(first.outChannels(), first.outChannels(), first.tembChannels(), first.groups(),
+                first.eps(), first.act(), first.outputScaleFactor());
+        List<ResnetBlock2D> rs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            rs.add(new ResnetBlock2D(resnets.child(i), i == 0 ? first : rest));
+        }
+        return List.copyOf(rs);
     }
 
     /**

@@ -1,10 +1,11 @@
-package dev.smallsd.unet;
+package dev.smallsd.blocks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.GroupNorm;
 import dev.smallsd.nn.Linear;
+import dev.smallsd.nn.ScaledDotProductAttention;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 
@@ -29,7 +30,8 @@ public final class Attention {
     private final double rescaleOutputFactor;
 
     /**
-     * @param w weights view of this module
+     * The arguments of an {@code Attention} module (diffusers passes them as keywords).
+     *
      * @param queryDim width of the input (and of the output)
      * @param crossAttentionDim width of the encoder states, or {@code 0} for self-attention
      * @param heads number of heads
@@ -40,22 +42,60 @@ public final class Attention {
      * @param residualConnection whether the input is added to the output
      * @param rescaleOutputFactor divisor of the output
      */
-    public Attention(Weights w, int queryDim, int crossAttentionDim, int heads, int dimHead, boolean bias,
-            int normNumGroups, double eps, boolean residualConnection, double rescaleOutputFactor) {
-        if (heads <= 0 || dimHead <= 0) {
-            throw new IllegalArgumentException("attention needs heads > 0 and head size > 0, got " + heads + " heads of "
-                    + dimHead);
+    public record Spec(int queryDim, int crossAttentionDim, int heads, int dimHead, boolean bias, int normNumGroups,
+            double eps, boolean residualConnection, double rescaleOutputFactor) {
+
+        /**
+         * The attention of a {@code BasicTransformerBlock}: no biases, no norm, no residual (the block adds it).
+         *
+         * @param dim width of the input
+         * @param crossAttentionDim width of the text states, or {@code 0} for self-attention
+         * @param heads number of heads
+         * @param dimHead size of each head
+         * @return the arguments
+         */
+        public static Spec transformer(int dim, int crossAttentionDim, int heads, int dimHead) {
+            return new Spec(dim, crossAttentionDim, heads, dimHead, false, 0, 0, false, 1.0);
         }
+
+        /**
+         * The self-attention over the {@code H·W} positions of the VAE's mid block: group norm, biases, residual.
+         *
+         * @param channels channels of the input
+         * @param dimHead size of each head ({@code attention_head_dim})
+         * @param groups groups of the group norm
+         * @param eps epsilon of the group norm
+         * @param rescaleOutputFactor divisor of the output
+         * @return the arguments
+         */
+        public static Spec spatial(int channels, int dimHead, int groups, double eps, double rescaleOutputFactor) {
+            return new Spec(channels, 0, channels / dimHead, dimHead, true, groups, eps, true, rescaleOutputFactor);
+        }
+    }
+
+    /**
+     * @param w weights view of this module
+     * @param spec its arguments
+     */
+    public Attention(Weights w, Spec spec) {
+        int heads = spec.heads();
+        int dimHead = spec.dimHead();
+        if (heads <= 0 || dimHead <= 0) {
+            throw new IllegalArgumentException("attention needs heads > 0 and head size > 0, got " + heads
+                    + " heads of " + dimHead);
+        }
+        int queryDim = spec.queryDim();
         int inner = heads * dimHead;
-        int kvDim = crossAttentionDim > 0 ? crossAttentionDim : queryDim;
-        this.groupNorm = normNumGroups > 0 ? new GroupNorm(w.child("group_norm"), normNumGroups, queryDim, eps) : null;
-        this.toQ = new Linear(w.child("to_q"), queryDim, inner, bias);
-        this.toK = new Linear(w.child("to_k"), kvDim, inner, bias);
-        this.toV = new Linear(w.child("to_v"), kvDim, inner, bias);
+        int kvDim = spec.crossAttentionDim() > 0 ? spec.crossAttentionDim() : queryDim;
+        this.groupNorm = spec.normNumGroups() > 0
+                ? new GroupNorm(w.child("group_norm"), spec.normNumGroups(), queryDim, spec.eps()) : null;
+        this.toQ = new Linear(w.child("to_q"), queryDim, inner, spec.bias());
+        this.toK = new Linear(w.child("to_k"), kvDim, inner, spec.bias());
+        this.toV = new Linear(w.child("to_v"), kvDim, inner, spec.bias());
         this.toOut = new Linear(w.child("to_out").child(0), inner, queryDim, true);
         this.heads = heads;
-        this.residualConnection = residualConnection;
-        this.rescaleOutputFactor = rescaleOutputFactor;
+        this.residualConnection = spec.residualConnection();
+        this.rescaleOutputFactor = spec.rescaleOutputFactor();
     }
 
     /**
@@ -78,7 +118,7 @@ public final class Attention {
             NDArray v = toV.forward(context);
             long n = q.getShape().get(0);
             int slice = slicing.sliceFor(n * heads, q.getShape().get(1), k.getShape().get(1));
-            NDArray attended = dev.smallsd.nn.Attention.multiHead(q, k, v, heads, null, slice);
+            NDArray attended = ScaledDotProductAttention.multiHead(q, k, v, heads, null, slice);
             NDArray out = toOut.forward(attended);
             if (spatial) {
                 out = out.transpose(0, 2, 1).reshape(shape);

@@ -10,8 +10,8 @@ import ai.djl.ndarray.types.Shape;
  * per head. Queries can be processed in slices (diffusers' attention slicing) so the full {@code N×N} score matrix is
  * never held at once.
  */
-public final class Attention {
-    private Attention() {}
+public final class ScaledDotProductAttention {
+    private ScaledDotProductAttention() {}
 
     /**
      * @param q queries {@code [B, Nq, C]}

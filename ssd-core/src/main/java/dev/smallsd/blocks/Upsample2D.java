@@ -1,4 +1,4 @@
-package dev.smallsd.unet;
+package dev.smallsd.blocks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
