@@ -2,14 +2,12 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.clip.ClipVisionTransformer;
 import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.io.config.SafetyCheckerConfig;
-import dev.smallsd.nn.Linear;
-import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.safety.ClipImageProcessor;
 import dev.smallsd.safety.ClipSafetyChecker;
+import dev.smallsd.safety.FeatureExtractorConfig;
+import dev.smallsd.safety.SafetyCheckerConfig;
 import dev.smallsd.safety.StableDiffusionSafetyChecker;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,9 +43,9 @@ public class SafetyCheckerBenchmark {
      * @return the checker
      */
     static ClipSafetyChecker build(ModelDirectory architecture, Weights root) {
-        SafetyCheckerConfig c = architecture.safetyCheckerConfig().orElseThrow(
+        SafetyCheckerConfig c = SafetyCheckerConfig.of(architecture).orElseThrow(
                 () -> new IllegalStateException("bundled architecture has no safety_checker/config.json"));
-        ClipImageProcessor processor = new ClipImageProcessor(architecture.featureExtractorConfig().orElseThrow(
+        ClipImageProcessor processor = new ClipImageProcessor(FeatureExtractorConfig.of(architecture).orElseThrow(
                 () -> new IllegalStateException("bundled architecture has no preprocessor_config.json")));
         StableDiffusionSafetyChecker model = new StableDiffusionSafetyChecker(root, c,
                 StableDiffusionSafetyChecker.DEFAULT_CONCEPTS, StableDiffusionSafetyChecker.DEFAULT_SPECIAL_CARE);

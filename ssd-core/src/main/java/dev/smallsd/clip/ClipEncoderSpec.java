@@ -1,7 +1,6 @@
 package dev.smallsd.clip;
 
 import dev.smallsd.io.config.ClipTextConfig;
-import dev.smallsd.io.config.ClipVisionConfig;
 import dev.smallsd.nn.Activations;
 
 /**
@@ -48,15 +47,6 @@ public record ClipEncoderSpec(int hiddenSize, int numHiddenLayers, int numAttent
      * @return its transformer sizes
      */
     public static ClipEncoderSpec of(ClipTextConfig config) {
-        return new ClipEncoderSpec(config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(),
-                config.intermediateSize(), config.hiddenAct(), config.layerNormEps());
-    }
-
-    /**
-     * @param config a vision tower config (the {@code vision_config} of {@code safety_checker/config.json})
-     * @return its transformer sizes
-     */
-    public static ClipEncoderSpec of(ClipVisionConfig config) {
         return new ClipEncoderSpec(config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(),
                 config.intermediateSize(), config.hiddenAct(), config.layerNormEps());
     }

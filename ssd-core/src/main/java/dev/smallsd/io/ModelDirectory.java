@@ -3,9 +3,7 @@ package dev.smallsd.io;
 import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.io.config.ClipTextConfig;
 import dev.smallsd.io.config.ConfigJson;
-import dev.smallsd.io.config.FeatureExtractorConfig;
 import dev.smallsd.io.config.ModelIndex;
-import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.io.config.TokenizerConfig;
 import dev.smallsd.io.config.UNet2DConditionConfig;
 import java.io.IOException;
@@ -240,29 +238,22 @@ public final class ModelDirectory {
     }
 
     /**
-     * @return the safety checker config ({@code safety_checker/config.json}), or empty when {@code model_index.json}
-     *     declares no safety checker (absent or {@code null})
-     * @throws ModelLoadException when declared but its config is missing or malformed
+     * The config of an optional component that this module does not interpret itself (the safety checker's
+     * {@code safety_checker/config.json} and {@code feature_extractor/preprocessor_config.json} are parsed by
+     * ssd-safety), parsed on first use and cached.
+     *
+     * @param component a component key such as {@link #SAFETY_CHECKER}
+     * @param fileName the config file inside the component folder
+     * @param parser parses and validates the file (failing with a {@link ModelLoadException} naming file and key)
+     * @param <T> the config type
+     * @return the config, or empty when {@code model_index.json} declares no such component (absent or {@code null})
+     * @throws ModelLoadException when declared but the file is missing or malformed
      */
-    public Optional<SafetyCheckerConfig> safetyCheckerConfig() {
-        if (!index.hasComponent(SAFETY_CHECKER)) {
+    public <T> Optional<T> optionalConfig(String component, String fileName, Function<ConfigJson, T> parser) {
+        if (!index.hasComponent(component)) {
             return Optional.empty();
         }
-        return Optional.of(cached(SAFETY_CHECKER,
-                k -> SafetyCheckerConfig.parse(componentFile(SAFETY_CHECKER, SafetyCheckerConfig.FILE_NAME))));
-    }
-
-    /**
-     * @return the safety checker's image preprocessing ({@code feature_extractor/preprocessor_config.json}), or
-     *     empty when {@code model_index.json} declares no feature extractor
-     * @throws ModelLoadException when declared but its config is missing or malformed
-     */
-    public Optional<FeatureExtractorConfig> featureExtractorConfig() {
-        if (!index.hasComponent(FEATURE_EXTRACTOR)) {
-            return Optional.empty();
-        }
-        return Optional.of(cached(FEATURE_EXTRACTOR, k -> FeatureExtractorConfig.parse(
-                componentFile(FEATURE_EXTRACTOR, FeatureExtractorConfig.FILE_NAME))));
+        return Optional.of(cached(component + "/" + fileName, k -> parser.apply(componentFile(component, fileName))));
     }
 
     /**

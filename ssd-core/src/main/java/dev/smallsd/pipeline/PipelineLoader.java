@@ -160,7 +160,7 @@ public final class PipelineLoader {
         if (o.safetyChecker != null) {
             return o.safetyChecker;
         }
-        boolean folderHasChecker = dir.safetyCheckerConfig().isPresent();
+        boolean folderHasChecker = dir.hasComponent(ModelDirectory.SAFETY_CHECKER);
         if (!folderHasChecker) {
             return null;
         }

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.io.config.ClipTextConfig;
-import dev.smallsd.io.config.ClipVisionConfig;
 import dev.smallsd.io.config.ComponentSpec;
 import dev.smallsd.io.config.ConfigJson;
-import dev.smallsd.io.config.FeatureExtractorConfig;
-import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.io.config.TokenizerConfig;
 import dev.smallsd.io.config.UNet2DConditionConfig;
 import dev.smallsd.testing.Golden;
@@ -83,20 +80,6 @@ class ModelDirectoryTest {
         assertThat(text.hiddenAct()).isEqualTo("quick_gelu");
         assertThat(text.eosTokenId()).isEqualTo(2);
 
-        SafetyCheckerConfig safety = dir.safetyCheckerConfig().orElseThrow();
-        assertThat(safety.projectionDim()).isEqualTo(16);
-        assertThat(safety.visionConfig().hiddenSize()).isEqualTo(32);
-        assertThat(safety.visionConfig().numHiddenLayers()).isEqualTo(2);
-        assertThat(safety.visionConfig().patchSize()).isEqualTo(32);
-        assertThat(safety.visionConfig().numPositions()).isEqualTo(50);
-
-        FeatureExtractorConfig fe = dir.featureExtractorConfig().orElseThrow();
-        assertThat(fe.size()).isEqualTo(new FeatureExtractorConfig.ResizeSize(224, null, null));
-        assertThat(fe.cropSize()).isEqualTo(new FeatureExtractorConfig.CropSize(224, 224));
-        assertThat(fe.resample()).isEqualTo(FeatureExtractorConfig.BICUBIC);
-        assertThat(fe.imageMean()).isEqualTo(FeatureExtractorConfig.OPENAI_CLIP_MEAN);
-        assertThat(fe.rescaleFactor()).isEqualTo(1.0 / 255);
-
         TokenizerConfig tok = dir.tokenizerConfig();
         assertThat(tok.modelMaxLength()).isEqualTo(77);
         assertThat(tok.bosToken()).isEqualTo("<|startoftext|>");
@@ -133,55 +116,15 @@ class ModelDirectoryTest {
             assertThat(unet.useLinearProjection()).as("absent -> diffusers default").isFalse();
             assertThat(d.vaeConfig().blockOutChannels()).containsExactly(128, 256, 512, 512);
             assertThat(d.textEncoderConfig().hiddenSize()).isEqualTo(768);
-            SafetyCheckerConfig s = d.safetyCheckerConfig().orElseThrow();
-            assertThat(s.projectionDim()).isEqualTo(768);
-            assertThat(s.visionConfig().hiddenSize()).isEqualTo(1024);
-            assertThat(s.visionConfig().numHiddenLayers()).isEqualTo(24);
-            assertThat(s.visionConfig().patchSize()).isEqualTo(14);
-            assertThat(s.visionConfig().numPositions()).isEqualTo(257);
         }
         assertThat(builtin.unetConfig()).isEqualTo(folder.unetConfig());
         assertThat(builtin.vaeConfig()).isEqualTo(folder.vaeConfig());
         assertThat(builtin.textEncoderConfig()).isEqualTo(folder.textEncoderConfig());
-        assertThat(builtin.safetyCheckerConfig()).isEqualTo(folder.safetyCheckerConfig());
-        assertThat(builtin.featureExtractorConfig()).isEqualTo(folder.featureExtractorConfig());
         assertThat(builtin.tokenizerConfig()).isEqualTo(folder.tokenizerConfig());
         assertThat(builtin.schedulerConfig()).isEqualTo(folder.schedulerConfig());
         assertThat(builtin.modelIndex()).isEqualTo(folder.modelIndex());
         assertThatThrownBy(() -> builtin.weightFile("unet", null, null))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("built-in architecture");
-    }
-
-    @Test
-    void legacySafetyCheckerConfigGetsTransformersDefaults(@TempDir Path tmp) throws IOException {
-        Path file = tmp.resolve("config.json");
-        write(file, """
-                {"_name_or_path": "CompVis/stable-diffusion-safety-checker",
-                 "architectures": ["StableDiffusionSafetyChecker"], "model_type": "clip",
-                 "projection_dim": 768, "text_config": null, "vision_config": null,
-                 "text_config_dict": {"hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12},
-                 "vision_config_dict": {"hidden_size": 1024, "intermediate_size": 4096, "num_attention_heads": 16,
-                                        "num_hidden_layers": 24, "patch_size": 14}}
-                """);
-        SafetyCheckerConfig c = SafetyCheckerConfig.read(file);
-        assertThat(c.projectionDim()).isEqualTo(768);
-        assertThat(c.visionConfig()).isEqualTo(new ClipVisionConfig(1024, 4096, 24, 16, 224, 14, 3, "quick_gelu",
-                1e-5, 512));
-        assertThat(c.textConfig()).isEqualTo(new ClipTextConfig(49408, 768, 3072, 12, 12, 77, "quick_gelu", 1e-5,
-                512, 49406, 49407, 1));
-
-        write(file, "{\"vision_config_dict\": {}}");
-        SafetyCheckerConfig d = SafetyCheckerConfig.read(file);
-        assertThat(d.projectionDim()).isEqualTo(512);
-        assertThat(d.visionConfig()).isEqualTo(new ClipVisionConfig(768, 3072, 12, 12, 224, 32, 3, "quick_gelu",
-                1e-5, 512));
-        assertThat(d.textConfig()).isEqualTo(new ClipTextConfig(49408, 512, 2048, 12, 8, 77, "quick_gelu", 1e-5,
-                512, 49406, 49407, 1));
-
-        write(file, "{\"vision_config\": {\"hidden_size\": 64, \"patch_size\": 16},"
-                + " \"vision_config_dict\": {\"hidden_size\": 192}}");
-        assertThat(SafetyCheckerConfig.read(file).visionConfig().hiddenSize()).as("_dict overrides").isEqualTo(192);
-        assertThat(SafetyCheckerConfig.read(file).visionConfig().patchSize()).isEqualTo(16);
     }
 
     @Test
@@ -198,9 +141,6 @@ class ModelDirectoryTest {
         assertThat(v.blockOutChannels()).containsExactly(64);
         assertThat(v.scalingFactor()).isEqualTo(0.18215);
         assertThat(v.sampleSize()).isEqualTo(32);
-        FeatureExtractorConfig fe = FeatureExtractorConfig.read(f);
-        assertThat(fe.size().shortestEdge()).isEqualTo(224);
-        assertThat(fe.doConvertRgb()).isTrue();
         assertThat(TokenizerConfig.read(tmp.resolve("no-such-folder"))).isEqualTo(TokenizerConfig.DEFAULTS);
     }
 
@@ -218,22 +158,6 @@ class ModelDirectoryTest {
         assertThat(u.useLinearProjection()).isTrue();
         write(f, "{\"attention_head_dim\": 8, \"num_attention_heads\": 16}");
         assertThat(UNet2DConditionConfig.read(f).numAttentionHeads()).containsExactly(16, 16, 16, 16);
-    }
-
-    @Test
-    void featureExtractorSizeForms(@TempDir Path tmp) throws IOException {
-        Path f = tmp.resolve("preprocessor_config.json");
-        write(f, "{\"size\": {\"shortest_edge\": 256}, \"crop_size\": {\"height\": 200, \"width\": 210},"
-                + " \"image_mean\": 0.5, \"image_std\": [0.5, 0.5, 0.5]}");
-        FeatureExtractorConfig a = FeatureExtractorConfig.read(f);
-        assertThat(a.size()).isEqualTo(new FeatureExtractorConfig.ResizeSize(256, null, null));
-        assertThat(a.cropSize()).isEqualTo(new FeatureExtractorConfig.CropSize(200, 210));
-        assertThat(a.imageMean()).containsExactly(0.5, 0.5, 0.5);
-        write(f, "{\"size\": {\"height\": 224, \"width\": 240}}");
-        FeatureExtractorConfig b = FeatureExtractorConfig.read(f);
-        assertThat(b.size().isShortestEdge()).isFalse();
-        assertThat(b.size().height()).isEqualTo(224);
-        assertThat(b.size().width()).isEqualTo(240);
     }
 
     @Test
@@ -278,7 +202,7 @@ class ModelDirectoryTest {
                 + " \"safety_checker\": [null, null]}");
         write(tmp.resolve("unet/config.json"), "{\"block_out_channels\": \"320\"}");
         ModelDirectory dir = ModelDirectory.open(tmp);
-        assertThat(dir.safetyCheckerConfig()).isEmpty();
+        assertThat(dir.hasComponent(ModelDirectory.SAFETY_CHECKER)).as("[null, null] declares none").isFalse();
         assertThatThrownBy(dir::unetConfig)
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining(tmp.resolve("unet/config.json").toString())
@@ -292,10 +216,6 @@ class ModelDirectoryTest {
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("'text_encoder'");
 
         Path f = tmp.resolve("sc.json");
-        write(f, "{\"vision_config\": {\"hidden_size\": 32.5}}");
-        assertThatThrownBy(() -> SafetyCheckerConfig.read(f))
-                .isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining("'vision_config.hidden_size'").hasMessageContaining("expected an integer");
         write(f, "{\"flip_sin_to_cos\": \"true\"}");
         assertThatThrownBy(() -> UNet2DConditionConfig.read(f))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("'flip_sin_to_cos'");

@@ -7,9 +7,7 @@ import dev.smallsd.SafetyChecker;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
-import dev.smallsd.io.config.FeatureExtractorConfig;
 import dev.smallsd.io.config.ModelIndex;
-import dev.smallsd.io.config.SafetyCheckerConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -61,11 +59,11 @@ public final class ClipSafetyChecker implements SafetyChecker {
      */
     public static Optional<ClipSafetyChecker> load(Path modelDirectory, String variant) {
         ModelDirectory dir = ModelDirectory.open(modelDirectory);
-        Optional<SafetyCheckerConfig> config = dir.safetyCheckerConfig();
+        Optional<SafetyCheckerConfig> config = SafetyCheckerConfig.of(dir);
         if (config.isEmpty()) {
             return Optional.empty();
         }
-        FeatureExtractorConfig fe = dir.featureExtractorConfig().orElseThrow(() -> new ModelLoadException(
+        FeatureExtractorConfig fe = FeatureExtractorConfig.of(dir).orElseThrow(() -> new ModelLoadException(
                 dir.root().orElseThrow().resolve(ModelIndex.FILE_NAME), "key '" + ModelDirectory.FEATURE_EXTRACTOR
                         + "': the pipeline has a safety_checker but no feature_extractor to prepare its input"));
         ClipImageProcessor processor;

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.io.SafeTensorsFile;
-import dev.smallsd.io.config.FeatureExtractorConfig;
 import dev.smallsd.testing.Golden;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.config.ConfigJson;
-import dev.smallsd.io.config.FeatureExtractorConfig;
 import dev.smallsd.testing.Golden;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

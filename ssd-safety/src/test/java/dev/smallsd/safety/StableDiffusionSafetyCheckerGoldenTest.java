@@ -12,7 +12,6 @@ import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.TensorFiles;
-import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,7 +79,7 @@ class StableDiffusionSafetyCheckerGoldenTest {
     }
 
     private static Run run(Path weights) {
-        SafetyCheckerConfig config = ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
+        SafetyCheckerConfig config = SafetyCheckerConfig.of(ModelDirectory.open(Golden.tinyModel())).orElseThrow();
         StableDiffusionSafetyChecker checker;
         try (TensorFile f = TensorFiles.open(weights)) {
             checker = StableDiffusionSafetyChecker.load(config, f, MANAGER);

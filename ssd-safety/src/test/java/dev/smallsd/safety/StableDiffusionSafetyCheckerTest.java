@@ -11,7 +11,6 @@ import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.TensorFile;
-import dev.smallsd.io.config.SafetyCheckerConfig;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
 import java.io.IOException;
@@ -32,7 +31,7 @@ class StableDiffusionSafetyCheckerTest {
     private static final long RELEASED_CHECKER_PARAMETERS = 303_981_588L;
 
     private static SafetyCheckerConfig tinyConfig() {
-        return ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
+        return SafetyCheckerConfig.of(ModelDirectory.open(Golden.tinyModel())).orElseThrow();
     }
 
     private static Path tinyWeights() {
@@ -45,7 +44,7 @@ class StableDiffusionSafetyCheckerTest {
      */
     @Test
     void fullSizeCheckerHasTheReleasedParameterCount() {
-        SafetyCheckerConfig config = ModelDirectory.builtinArchitecture().safetyCheckerConfig().orElseThrow();
+        SafetyCheckerConfig config = SafetyCheckerConfig.of(ModelDirectory.builtinArchitecture()).orElseThrow();
         try (NDManager m = NDManager.newBaseManager()) {
             StableDiffusionSafetyChecker c = new StableDiffusionSafetyChecker(Weights.shapesOnly(m), config,
                     StableDiffusionSafetyChecker.DEFAULT_CONCEPTS, StableDiffusionSafetyChecker.DEFAULT_SPECIAL_CARE);

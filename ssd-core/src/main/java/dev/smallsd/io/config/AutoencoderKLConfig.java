@@ -68,7 +68,7 @@ public record AutoencoderKLConfig(
      *     unsupported option
      */
     public static AutoencoderKLConfig parse(ConfigJson j) {
-        Checks.marker(j, "_class_name", "AutoencoderKL");
+        j.requireMarker("_class_name", "AutoencoderKL");
         List<String> down = j.stringListOr("down_block_types", List.of("DownEncoderBlock2D"));
         List<String> up = j.stringListOr("up_block_types", List.of("UpDecoderBlock2D"));
         List<Integer> channels = j.intListOr("block_out_channels", List.of(64));

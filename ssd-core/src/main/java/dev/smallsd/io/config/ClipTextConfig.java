@@ -55,19 +55,19 @@ public record ClipTextConfig(
      * @throws dev.smallsd.io.ModelLoadException naming the file and key on a wrong type or inconsistent sizes
      */
     public static ClipTextConfig parse(ConfigJson j) {
-        Checks.marker(j, "model_type", "clip_text_model");
-        int hidden = Checks.positive(j, "hidden_size", j.intOr("hidden_size", 512));
-        int heads = Checks.positive(j, "num_attention_heads", j.intOr("num_attention_heads", 8));
+        j.requireMarker("model_type", "clip_text_model");
+        int hidden = j.positive("hidden_size", j.intOr("hidden_size", 512));
+        int heads = j.positive("num_attention_heads", j.intOr("num_attention_heads", 8));
         if (hidden % heads != 0) {
             throw j.error("num_attention_heads", heads + " heads do not divide hidden_size " + hidden);
         }
         return new ClipTextConfig(
-                Checks.positive(j, "vocab_size", j.intOr("vocab_size", 49408)),
+                j.positive("vocab_size", j.intOr("vocab_size", 49408)),
                 hidden,
-                Checks.positive(j, "intermediate_size", j.intOr("intermediate_size", 2048)),
-                Checks.positive(j, "num_hidden_layers", j.intOr("num_hidden_layers", 12)),
+                j.positive("intermediate_size", j.intOr("intermediate_size", 2048)),
+                j.positive("num_hidden_layers", j.intOr("num_hidden_layers", 12)),
                 heads,
-                Checks.positive(j, "max_position_embeddings", j.intOr("max_position_embeddings", 77)),
+                j.positive("max_position_embeddings", j.intOr("max_position_embeddings", 77)),
                 j.stringOr("hidden_act", "quick_gelu"),
                 j.doubleOr("layer_norm_eps", 1e-5),
                 j.intOr("projection_dim", 512),

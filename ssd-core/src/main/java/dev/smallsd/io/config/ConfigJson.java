@@ -179,6 +179,33 @@ public final class ConfigJson {
         return new ModelLoadException(file, "key '" + qualified(key) + "': " + why);
     }
 
+    /**
+     * @param key the key the value came from
+     * @param v the value
+     * @return {@code v}
+     * @throws ModelLoadException naming this file and the key when {@code v <= 0}
+     */
+    public int positive(String key, int v) {
+        if (v <= 0) {
+            throw error(key, "must be positive, is " + v);
+        }
+        return v;
+    }
+
+    /**
+     * Checks a class or model-type marker when the config has one.
+     *
+     * @param key e.g. {@code _class_name} or {@code model_type}
+     * @param expected the only accepted value
+     * @throws ModelLoadException naming this file and the key when present with another value
+     */
+    public void requireMarker(String key, String expected) {
+        String v = stringOr(key, expected);
+        if (!expected.equals(v)) {
+            throw error(key, "this is a \"" + v + "\" config, expected \"" + expected + "\"");
+        }
+    }
+
     private ModelLoadException typeError(String key, String expected, JsonElement found) {
         String s = String.valueOf(found);
         if (s.length() > 80) {

@@ -105,7 +105,7 @@ public record UNet2DConditionConfig(
      *     unsupported option
      */
     public static UNet2DConditionConfig parse(ConfigJson j) {
-        Checks.marker(j, "_class_name", "UNet2DConditionModel");
+        j.requireMarker("_class_name", "UNet2DConditionModel");
         rejectUnsupported(j);
         List<String> down = j.stringListOr("down_block_types",
                 List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"));
@@ -171,11 +171,11 @@ public record UNet2DConditionConfig(
                 throw j.error(headKey, "block " + i + ": " + h + " heads do not divide its " + c + " channels");
             }
         }
-        int layersChecked = Checks.positive(j, "layers_per_block", layers);
+        int layersChecked = j.positive("layers_per_block", layers);
         return new UNet2DConditionConfig(
                 j.intOrNull("sample_size"),
-                Checks.positive(j, "in_channels", j.intOr("in_channels", 4)),
-                Checks.positive(j, "out_channels", j.intOr("out_channels", 4)),
+                j.positive("in_channels", j.intOr("in_channels", 4)),
+                j.positive("out_channels", j.intOr("out_channels", 4)),
                 j.boolOr("center_input_sample", false),
                 j.boolOr("flip_sin_to_cos", true),
                 j.intOr("freq_shift", 0),
@@ -185,7 +185,7 @@ public record UNet2DConditionConfig(
                 j.stringOr("act_fn", "silu"),
                 groups,
                 j.doubleOr("norm_eps", 1e-5),
-                Checks.positive(j, "cross_attention_dim", crossDim),
+                j.positive("cross_attention_dim", crossDim),
                 headDim, heads,
                 j.boolOr("use_linear_projection", false),
                 j.boolOr("upcast_attention", false),

@@ -1,4 +1,4 @@
-package dev.smallsd.clip;
+package dev.smallsd.safety;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;

@@ -1,9 +1,14 @@
-package dev.smallsd.io.config;
+package dev.smallsd.safety;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.io.config.ClipTextConfig;
+import dev.smallsd.io.config.ConfigJson;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The configuration of the Stable Diffusion safety checker ({@code safety_checker/config.json}): a transformers
@@ -24,11 +29,20 @@ public record SafetyCheckerConfig(int projectionDim, ClipTextConfig textConfig, 
     public static final String FILE_NAME = "config.json";
 
     /**
+     * @param dir a model folder (or the built-in architecture)
+     * @return its {@code safety_checker/config.json}, or empty when {@code model_index.json} declares no safety checker
+     * @throws ModelLoadException when declared but its config is missing or malformed
+     */
+    public static Optional<SafetyCheckerConfig> of(ModelDirectory dir) {
+        return dir.optionalConfig(ModelDirectory.SAFETY_CHECKER, FILE_NAME, SafetyCheckerConfig::parse);
+    }
+
+    /**
      * Reads {@code safety_checker/config.json}.
      *
      * @param file the file
      * @return the config
-     * @throws dev.smallsd.io.ModelLoadException when the file is missing or malformed
+     * @throws ModelLoadException when the file is missing or malformed
      */
     public static SafetyCheckerConfig read(Path file) {
         return parse(ConfigJson.read(file));
@@ -39,13 +53,13 @@ public record SafetyCheckerConfig(int projectionDim, ClipTextConfig textConfig, 
      *
      * @param j the parsed file
      * @return the config
-     * @throws dev.smallsd.io.ModelLoadException naming the file and key on a wrong type or inconsistent sizes
+     * @throws ModelLoadException naming the file and key on a wrong type or inconsistent sizes
      */
     public static SafetyCheckerConfig parse(ConfigJson j) {
-        Checks.marker(j, "model_type", "clip");
+        j.requireMarker("model_type", "clip");
         ConfigJson text = merged(j, "text_config");
         ConfigJson vision = merged(j, "vision_config");
-        int projection = Checks.positive(j, "projection_dim", j.intOr("projection_dim", 512));
+        int projection = j.positive("projection_dim", j.intOr("projection_dim", 512));
         return new SafetyCheckerConfig(projection, ClipTextConfig.parse(text), ClipVisionConfig.parse(vision));
     }
 

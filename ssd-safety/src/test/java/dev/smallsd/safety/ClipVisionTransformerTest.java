@@ -1,4 +1,4 @@
-package dev.smallsd.clip;
+package dev.smallsd.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,12 +7,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
+import dev.smallsd.clip.ClipEncoderSpec;
 import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.TensorFiles;
 import dev.smallsd.io.SafeTensorsFile;
-import dev.smallsd.io.config.SafetyCheckerConfig;
+import dev.smallsd.safety.SafetyCheckerConfig;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
@@ -57,7 +58,7 @@ class ClipVisionTransformerTest {
 
     private static void run(String weightFile, boolean projected, Golden.Tolerance tol) {
         Path file = Golden.tinyModel().resolve("safety_checker").resolve(weightFile);
-        SafetyCheckerConfig cfg = ModelDirectory.open(Golden.tinyModel()).safetyCheckerConfig().orElseThrow();
+        SafetyCheckerConfig cfg = SafetyCheckerConfig.of(ModelDirectory.open(Golden.tinyModel())).orElseThrow();
         try (NDManager m = NDManager.newBaseManager(); TensorFile f = TensorFiles.open(file)) {
             Weights w = Weights.fromFile(f, m, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
             Tower t = Tower.build(w, cfg);
@@ -94,7 +95,7 @@ class ClipVisionTransformerTest {
      */
     @Test
     void fullSizeSafetyVisionTowerHasTheCheckpointsParameterCount() {
-        SafetyCheckerConfig cfg = ModelDirectory.builtinArchitecture().safetyCheckerConfig().orElseThrow();
+        SafetyCheckerConfig cfg = SafetyCheckerConfig.of(ModelDirectory.builtinArchitecture()).orElseThrow();
         try (NDManager m = NDManager.newBaseManager()) {
             Weights w = Weights.random(5, m);
             Tower.build(w, cfg);

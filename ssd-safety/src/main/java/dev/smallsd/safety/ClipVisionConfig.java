@@ -1,4 +1,8 @@
-package dev.smallsd.io.config;
+package dev.smallsd.safety;
+
+import dev.smallsd.clip.ClipEncoderSpec;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.io.config.ConfigJson;
 
 /**
  * The configuration of transformers' {@code CLIPVisionModel} (the vision tower of a {@code CLIPConfig}), with
@@ -32,26 +36,26 @@ public record ClipVisionConfig(
      *
      * @param j the parsed object
      * @return the config
-     * @throws dev.smallsd.io.ModelLoadException naming the file and key on a wrong type or inconsistent sizes
+     * @throws ModelLoadException naming the file and key on a wrong type or inconsistent sizes
      */
     public static ClipVisionConfig parse(ConfigJson j) {
-        Checks.marker(j, "model_type", "clip_vision_model");
-        int hidden = Checks.positive(j, "hidden_size", j.intOr("hidden_size", 768));
-        int heads = Checks.positive(j, "num_attention_heads", j.intOr("num_attention_heads", 12));
+        j.requireMarker("model_type", "clip_vision_model");
+        int hidden = j.positive("hidden_size", j.intOr("hidden_size", 768));
+        int heads = j.positive("num_attention_heads", j.intOr("num_attention_heads", 12));
         if (hidden % heads != 0) {
             throw j.error("num_attention_heads", heads + " heads do not divide hidden_size " + hidden);
         }
-        int image = Checks.positive(j, "image_size", j.intOr("image_size", 224));
-        int patch = Checks.positive(j, "patch_size", j.intOr("patch_size", 32));
+        int image = j.positive("image_size", j.intOr("image_size", 224));
+        int patch = j.positive("patch_size", j.intOr("patch_size", 32));
         if (image % patch != 0) {
             throw j.error("patch_size", patch + " does not divide image_size " + image);
         }
         return new ClipVisionConfig(
                 hidden,
-                Checks.positive(j, "intermediate_size", j.intOr("intermediate_size", 3072)),
-                Checks.positive(j, "num_hidden_layers", j.intOr("num_hidden_layers", 12)),
+                j.positive("intermediate_size", j.intOr("intermediate_size", 3072)),
+                j.positive("num_hidden_layers", j.intOr("num_hidden_layers", 12)),
                 heads, image, patch,
-                Checks.positive(j, "num_channels", j.intOr("num_channels", 3)),
+                j.positive("num_channels", j.intOr("num_channels", 3)),
                 j.stringOr("hidden_act", "quick_gelu"),
                 j.doubleOr("layer_norm_eps", 1e-5),
                 j.intOr("projection_dim", 512));
@@ -66,6 +70,12 @@ public record ClipVisionConfig(
     /** @return the number of positions, patches plus the class token */
     public int numPositions() {
         return numPatches() + 1;
+    }
+
+    /** @return the transformer sizes of the tower */
+    public ClipEncoderSpec encoderSpec() {
+        return new ClipEncoderSpec(hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
+                layerNormEps);
     }
 
     /** @return the size of one attention head */

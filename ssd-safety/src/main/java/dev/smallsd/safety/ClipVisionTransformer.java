@@ -1,7 +1,8 @@
-package dev.smallsd.clip;
+package dev.smallsd.safety;
 
 import ai.djl.ndarray.NDArray;
-import dev.smallsd.io.config.ClipVisionConfig;
+import dev.smallsd.clip.ClipEncoder;
+import dev.smallsd.clip.ClipEncoderSpec;
 import dev.smallsd.nn.LayerNorm;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
@@ -47,7 +48,7 @@ public final class ClipVisionTransformer {
      * @param config the vision config
      */
     public ClipVisionTransformer(Weights w, ClipVisionConfig config) {
-        this(w, config.imageSize(), config.patchSize(), config.numChannels(), ClipEncoderSpec.of(config));
+        this(w, config.imageSize(), config.patchSize(), config.numChannels(), config.encoderSpec());
     }
 
     /**

@@ -1,8 +1,12 @@
-package dev.smallsd.io.config;
+package dev.smallsd.safety;
 
 import com.google.gson.JsonElement;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.io.config.ConfigJson;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The image preprocessing of the safety checker ({@code feature_extractor/preprocessor_config.json}, a transformers
@@ -72,11 +76,21 @@ public record FeatureExtractorConfig(
     }
 
     /**
+     * @param dir a model folder (or the built-in architecture)
+     * @return its {@code feature_extractor/preprocessor_config.json}, or empty when {@code model_index.json} declares
+     *     no feature extractor
+     * @throws ModelLoadException when declared but its config is missing or malformed
+     */
+    public static Optional<FeatureExtractorConfig> of(ModelDirectory dir) {
+        return dir.optionalConfig(ModelDirectory.FEATURE_EXTRACTOR, FILE_NAME, FeatureExtractorConfig::parse);
+    }
+
+    /**
      * Reads {@code preprocessor_config.json}.
      *
      * @param file the file
      * @return the config
-     * @throws dev.smallsd.io.ModelLoadException when the file is missing or malformed
+     * @throws ModelLoadException when the file is missing or malformed
      */
     public static FeatureExtractorConfig read(Path file) {
         return parse(ConfigJson.read(file));
@@ -87,7 +101,7 @@ public record FeatureExtractorConfig(
      *
      * @param j the parsed file
      * @return the config
-     * @throws dev.smallsd.io.ModelLoadException naming the file and key on a wrong type
+     * @throws ModelLoadException naming the file and key on a wrong type
      */
     public static FeatureExtractorConfig parse(ConfigJson j) {
         ResizeSize size = new ResizeSize(224, null, null);
@@ -96,16 +110,16 @@ public record FeatureExtractorConfig(
             if (s.isJsonObject()) {
                 ConfigJson o = j.objectOrNull("size");
                 if (o.has("shortest_edge")) {
-                    size = new ResizeSize(Checks.positive(o, "shortest_edge", o.requiredInt("shortest_edge")),
+                    size = new ResizeSize(o.positive("shortest_edge", o.requiredInt("shortest_edge")),
                             null, null);
                 } else if (o.has("height") || o.has("width")) {
-                    size = new ResizeSize(null, Checks.positive(o, "height", o.requiredInt("height")),
-                            Checks.positive(o, "width", o.requiredInt("width")));
+                    size = new ResizeSize(null, o.positive("height", o.requiredInt("height")),
+                            o.positive("width", o.requiredInt("width")));
                 } else {
                     throw j.error("size", "expected {\"shortest_edge\": n} or {\"height\": h, \"width\": w}, found " + s);
                 }
             } else {
-                size = new ResizeSize(Checks.positive(j, "size", j.intOr("size", 224)), null, null);
+                size = new ResizeSize(j.positive("size", j.intOr("size", 224)), null, null);
             }
         }
         CropSize crop = new CropSize(224, 224);
@@ -113,10 +127,10 @@ public record FeatureExtractorConfig(
         if (c != null) {
             if (c.isJsonObject()) {
                 ConfigJson o = j.objectOrNull("crop_size");
-                crop = new CropSize(Checks.positive(o, "height", o.requiredInt("height")),
-                        Checks.positive(o, "width", o.requiredInt("width")));
+                crop = new CropSize(o.positive("height", o.requiredInt("height")),
+                        o.positive("width", o.requiredInt("width")));
             } else {
-                int n = Checks.positive(j, "crop_size", j.intOr("crop_size", 224));
+                int n = j.positive("crop_size", j.intOr("crop_size", 224));
                 crop = new CropSize(n, n);
             }
         }
