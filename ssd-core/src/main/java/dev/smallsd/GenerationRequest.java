@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import javax.imageio.ImageIO;
 
 /**
  * One text-to-image or image-to-image request. Build it with {@link #builder()}; every field has diffusers'
@@ -352,7 +353,7 @@ public record GenerationRequest(
         public Builder initImage(java.nio.file.Path file) {
             BufferedImage img;
             try {
-                img = javax.imageio.ImageIO.read(file.toFile());
+                img = ImageIO.read(file.toFile());
             } catch (java.io.IOException | RuntimeException e) {
                 throw new IllegalArgumentException("initImage: cannot read " + file + ": " + e.getMessage(), e);
             }

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Iterator;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -70,7 +71,7 @@ public final class PngWriter {
     /** Temporary files are created owner-only; a written image gets the usual rw-r--r--. */
     private static void makeReadable(Path p) {
         try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException | IOException e) {
             // non-POSIX file system: keep its default
         }

@@ -71,12 +71,6 @@ public final class BenchmarkEnvironment {
         return n;
     }
 
-    /** @return the libtorch intra-op thread count in effect (starts the engine if needed) */
-    public static int intraOpThreads() {
-        init();
-        return JniUtils.getNumThreads();
-    }
-
     /**
      * @return e.g. {@code "PyTorch 2.7.1, intra-op threads 2, inter-op threads 2 (ai.djl.pytorch.num_threads unset),
      *     ai.djl.offline=true, 2 CPUs"}

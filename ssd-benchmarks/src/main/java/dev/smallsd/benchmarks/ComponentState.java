@@ -2,8 +2,8 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Level;
@@ -125,18 +125,14 @@ public abstract class ComponentState<T> {
     }
 
     /**
-     * Runs one measured call in its own {@link NDScope}: every array the call creates, including its result, is
+     * Runs one measured call in its own scope ({@link Scopes#compute}): every array the call creates, including its result, is
      * closed before this returns, so repeated invocations do not accumulate memory.
      *
      * @param call the call, e.g. {@code () -> unet.forward(sample, t, context)}
      * @return the number of elements of the result (consume it so the call is not dead code)
      */
     public static long measure(Supplier<NDArray> call) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray out = call.get();
-            return out.getShape().size();
-        }
+        return Scopes.compute(() -> call.get().getShape().size());
     }
 
     private static String describe(Object c) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.text.ClipTextModel;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,7 +47,7 @@ public class TextEncoderBenchmark {
             long[][] v = new long[2][len];
             SplittableRandom rnd = new SplittableRandom(4);
             for (long[] row : v) {
-                java.util.Arrays.fill(row, EOS);
+                Arrays.fill(row, EOS);
                 row[0] = BOS;
             }
             for (int i = 1; i <= 20; i++) {

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -170,11 +169,6 @@ final class HubCache {
     /** @return whether a path exists as a file, following links (a dangling link does not count) */
     static boolean present(Path p) {
         return Files.isRegularFile(p);
-    }
-
-    /** @return whether a path is a symbolic link or a file (a dangling link counts) */
-    static boolean entryExists(Path p) {
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** A held blob lock; {@link #close()} releases it. */

@@ -178,7 +178,8 @@ public final class HubDownloader {
         Path blob = cache.blob(etag);
         try {
             if (!HubCache.present(blob)) {
-                try (HubCache.BlobLock lock = cache.lock(etag)) {
+                HubCache.BlobLock lock = cache.lock(etag); // held for the check and the download
+                try (lock) {
                     if (!HubCache.present(blob)) {
                         fetcher.fetch(t, http.resolveUrl(t), meta, blob, cache.incomplete(etag), l);
                         l.onFileDone(t.path());

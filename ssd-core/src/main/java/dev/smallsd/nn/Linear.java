@@ -44,9 +44,4 @@ public final class Linear {
     public int inFeatures() {
         return in;
     }
-
-    /** @return output features */
-    public int outFeatures() {
-        return out;
-    }
 }

@@ -6,8 +6,11 @@ import ai.djl.ndarray.NDScope;
 import java.util.function.Supplier;
 
 /**
- * Runs a block of array code in its own {@link NDScope}: every intermediate it creates is closed when it returns,
- * except the result, which moves to the enclosing scope (if any). Keeps peak memory to one block's working set.
+ * The one memory-scoping idiom of the project: a block of array code runs in its own {@link NDScope}, so every
+ * intermediate it creates is closed when it returns. What survives depends on the variant: {@link #run} /
+ * {@link #runList} hand the result to the enclosing scope (a model block's output), {@link #detached} keeps it
+ * for the lifetime of its manager (a constant computed at load time), and {@link #compute} keeps no array at all
+ * (a Java value read out of the arrays). Arrays derived from weights at load time use {@link Weights#keep}.
  */
 public final class Scopes {
     private Scopes() {}
@@ -17,12 +20,7 @@ public final class Scopes {
      * @return the array produced by {@code body}, registered with the enclosing scope
      */
     public static NDArray run(Supplier<NDArray> body) {
-        NDArray out;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            out = body.get();
-            NDScope.unregister(out);
-        }
+        NDArray out = detached(body);
         NDScope.register(out);
         return out;
     }
@@ -42,5 +40,36 @@ public final class Scopes {
         }
         out.forEach(NDScope::register);
         return out;
+    }
+
+    /**
+     * Runs code whose result is long-lived (a constant computed once at construction): the intermediates are closed,
+     * the result belongs to no scope and lives as long as its manager.
+     *
+     * @param body code producing one array
+     * @return the array produced by {@code body}, outside every scope
+     */
+    public static NDArray detached(Supplier<NDArray> body) {
+        NDArray out;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            out = body.get();
+            NDScope.unregister(out);
+        }
+        return out;
+    }
+
+    /**
+     * Runs code that reads a plain value out of arrays: every array it creates is closed when it returns.
+     *
+     * @param body code producing a Java value (not an array)
+     * @param <T> the value type
+     * @return the value
+     */
+    public static <T> T compute(Supplier<T> body) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return body.get();
+        }
     }
 }

@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -252,13 +251,6 @@ public final class Weights {
             Path p = state.file.path();
             throw new ModelLoadException(p, "checkpoint does not match the model built from its config: "
                     + String.join("; ", problems));
-        }
-    }
-
-    /** @return the keys requested so far, in order (for diagnostics and tests) */
-    public Set<String> requestedKeys() {
-        synchronized (state) {
-            return Collections.unmodifiableSet(new LinkedHashSet<>(state.requested));
         }
     }
 

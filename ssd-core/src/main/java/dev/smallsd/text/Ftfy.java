@@ -2,6 +2,7 @@ package dev.smallsd.text;
 
 import java.text.Normalizer;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -189,7 +190,7 @@ final class Ftfy {
     }
 
     /** Python's {@code str.translate}: code points mapped to a replacement, {@code null} = keep. */
-    private static String translate(String text, java.util.function.IntFunction<String> map) {
+    private static String translate(String text, IntFunction<String> map) {
         StringBuilder sb = null;
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);

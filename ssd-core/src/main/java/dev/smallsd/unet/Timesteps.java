@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.nn.Scopes;
@@ -42,17 +41,11 @@ public final class Timesteps {
         }
         this.numChannels = numChannels;
         this.flipSinToCos = flipSinToCos;
-        NDArray f;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            // the same float32 steps as torch: (-ln(max_period) * arange) / (half - shift), then exp
-            NDArray exponent = manager.arange(0f, (float) half, 1f, DataType.FLOAT32)
-                    .mul((float) -Math.log(MAX_PERIOD))
-                    .div((float) (half - downscaleFreqShift));
-            f = exponent.exp();
-            NDScope.unregister(f);
-        }
-        this.freqs = f;
+        // the same float32 steps as torch: (-ln(max_period) * arange) / (half - shift), then exp
+        this.freqs = Scopes.detached(() -> manager.arange(0f, (float) half, 1f, DataType.FLOAT32)
+                .mul((float) -Math.log(MAX_PERIOD))
+                .div((float) (half - downscaleFreqShift))
+                .exp());
     }
 
     /**

@@ -174,11 +174,6 @@ public final class UNet2DConditionModel {
         return new UNet2DConditionModel(this, s);
     }
 
-    /** @return the attention slicing used by {@link #forward} */
-    public AttentionSlicing attentionSlicing() {
-        return slicing;
-    }
-
     /** @return the config the model was built from */
     public UNet2DConditionConfig config() {
         return config;

@@ -2,7 +2,6 @@ package dev.smallsd.io;
 
 import static dev.smallsd.io.HandMadeFiles.f32;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import ai.djl.ndarray.NDArray;

@@ -126,18 +126,6 @@ public final class ClipSafetyChecker implements SafetyChecker {
     }
 
     /**
-     * Scores already preprocessed images (the checker's {@code clip_input}).
-     *
-     * @param clipInput {@code [B, 3, S, S]} float32 as {@link ClipImageProcessor} makes it
-     * @return one result per image
-     * @throws IllegalStateException after {@link #close()}
-     */
-    public List<SafetyResult> evaluateClipInput(NDArray clipInput) {
-        ensureOpen();
-        return model.forward(clipInput);
-    }
-
-    /**
      * What diffusers returns after the check: the images with every flagged one replaced by zeros (black).
      *
      * @param images {@code [B, H, W, C]} images

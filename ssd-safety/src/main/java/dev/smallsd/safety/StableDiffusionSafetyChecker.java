@@ -2,10 +2,10 @@ package dev.smallsd.safety;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.nn.Linear;
+import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,9 +115,8 @@ public final class StableDiffusionSafetyChecker {
         try (NDArray norm = embeds.norm(2, new int[] {1}, true); NDArray clamped = norm.maximum(NORMALIZE_EPS)) {
             normalized = embeds.div(clamped);
         }
-        NDScope.unregister(normalized);
-        NDArray view = normalized.transpose(1, 0);
-        NDScope.unregister(view);
+        Weights.keep(normalized);
+        NDArray view = Weights.keep(normalized.transpose(1, 0));
         embeds.close();
         return view;
     }
@@ -137,8 +136,7 @@ public final class StableDiffusionSafetyChecker {
      * @throws IllegalArgumentException when the input has the wrong shape
      */
     public List<SafetyResult> forward(NDArray clipInput) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        return Scopes.compute(() -> {
             NDArray pooled = visionModel.pooledOutput(clipInput);
             NDArray imageEmbeds = visualProjection.forward(pooled);
             NDArray normalized = imageEmbeds.div(imageEmbeds.norm(2, new int[] {1}, true).maximum(NORMALIZE_EPS));
@@ -159,7 +157,7 @@ public final class StableDiffusionSafetyChecker {
                         slice(pooledV, i, hidden)));
             }
             return out;
-        }
+        });
     }
 
     private static float[] slice(float[] rows, int row, int width) {

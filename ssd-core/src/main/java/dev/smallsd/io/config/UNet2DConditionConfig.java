@@ -239,11 +239,6 @@ public record UNet2DConditionConfig(
         Unsupported.requireNull(j, "cross_attention_norm", "cross-attention normalisation");
     }
 
-    /** @return the number of down (and up) blocks */
-    public int blockCount() {
-        return downBlockTypes.size();
-    }
-
     /** @return the time embedding width, {@code 4 * block_out_channels[0]} */
     public int timeEmbedDim() {
         return blockOutChannels.get(0) * 4;

@@ -1,6 +1,7 @@
 package dev.smallsd.examples.cli;
 
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -46,7 +47,7 @@ public final class ProgressBar {
     private static final long REDRAW_NANOS = 100_000_000L;
     /** Block characters need a Unicode stderr; otherwise the bar is drawn with {@code #}. */
     private static final boolean UNICODE = System.getProperty("sun.stderr.encoding",
-            java.nio.charset.Charset.defaultCharset().name()).toUpperCase(Locale.ROOT).startsWith("UTF");
+            Charset.defaultCharset().name()).toUpperCase(Locale.ROOT).startsWith("UTF");
 
     private final PrintWriter out;
     private final String label;
