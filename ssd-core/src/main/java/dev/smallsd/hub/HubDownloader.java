@@ -2,7 +2,7 @@ package dev.smallsd.hub;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.smallsd.io.config.ConfigJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -236,7 +236,7 @@ public final class HubDownloader {
 
     private static JsonObject readModelIndex(Path file) {
         try {
-            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            return ConfigJson.parseStrict(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException e) {
             throw new HubException(HubException.Reason.LOCAL_IO, "cannot read " + file + ": " + e, e);
         } catch (JsonParseException | IllegalStateException e) {

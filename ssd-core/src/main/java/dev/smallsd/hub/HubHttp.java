@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.smallsd.io.config.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -168,7 +168,7 @@ final class HubHttp {
 
     private static Listing parseListing(String json, Target t, URI uri) {
         try {
-            JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+            JsonObject o = ConfigJson.parseStrict(json).getAsJsonObject();
             JsonElement sha = o.get("sha");
             JsonElement siblings = o.get("siblings");
             if (sha == null || !sha.isJsonPrimitive() || siblings == null || !siblings.isJsonArray()) {

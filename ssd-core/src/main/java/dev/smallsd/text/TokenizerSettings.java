@@ -2,11 +2,8 @@ package dev.smallsd.text;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.smallsd.io.ModelLoadException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.smallsd.io.config.ConfigJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -85,17 +82,8 @@ record TokenizerSettings(String bos, String eos, String pad, String unk, int mod
         throw new ModelLoadException(file, key + " must be a string or an object with \"content\", got " + e);
     }
 
+    /** Reads a JSON object file with the project's strict JSON policy (see {@link ConfigJson#read}). */
     static JsonObject readObject(Path file) {
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) {
-                throw new ModelLoadException(file, "expected a JSON object at the top level");
-            }
-            return root.getAsJsonObject();
-        } catch (IOException e) {
-            throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
-        } catch (JsonParseException e) {
-            throw new ModelLoadException(file, "not valid JSON: " + e.getMessage(), e);
-        }
+        return ConfigJson.read(file).json();
     }
 }

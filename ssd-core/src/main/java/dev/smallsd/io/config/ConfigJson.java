@@ -119,16 +119,31 @@ public final class ConfigJson {
      */
     public static JsonElement parseStrict(String text, Path file, String what) {
         try {
+            return parseStrict(text);
+        } catch (JsonParseException | StackOverflowError e) {
+            String msg = e instanceof StackOverflowError ? "nested too deeply" : e.getMessage();
+            throw new ModelLoadException(file, what + " is not valid JSON: " + msg, e);
+        }
+    }
+
+    /**
+     * The same strict parse for JSON that does not come from a model file (e.g. a Hub answer).
+     *
+     * @param text the JSON text
+     * @return the parsed element
+     * @throws JsonParseException when the text is not exactly one valid JSON value
+     */
+    public static JsonElement parseStrict(String text) {
+        try {
             JsonReader reader = new JsonReader(new StringReader(text));
             reader.setStrictness(Strictness.STRICT);
             JsonElement el = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new ModelLoadException(file, what + " is not valid JSON: unexpected data after the value");
+                throw new JsonParseException("unexpected data after the value");
             }
             return el;
-        } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
-            String msg = e instanceof StackOverflowError ? "nested too deeply" : e.getMessage();
-            throw new ModelLoadException(file, what + " is not valid JSON: " + msg, e);
+        } catch (IOException | IllegalStateException e) {
+            throw new JsonParseException(e.getMessage(), e);
         }
     }
 
