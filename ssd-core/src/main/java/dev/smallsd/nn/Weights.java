@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.TensorInfo;
@@ -38,6 +39,24 @@ public final class Weights {
     private Weights(State state, String prefix) {
         this.state = state;
         this.prefix = prefix;
+    }
+
+    /**
+     * Builds a model from a checkpoint with the diffusers/transformers key conventions ({@link CheckpointKeys}: legacy
+     * renames, ignorable buffers) and verifies that the checkpoint holds exactly the model's parameters.
+     *
+     * @param file the open checkpoint (may be closed after this returns)
+     * @param manager owner of the loaded weights
+     * @param build builds the model from the weights
+     * @param <M> the model type
+     * @return the model
+     * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
+     */
+    public static <M> M load(TensorFile file, NDManager manager, Function<Weights, M> build) {
+        Weights w = fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
+        M model = build.apply(w);
+        w.finish();
+        return model;
     }
 
     /**

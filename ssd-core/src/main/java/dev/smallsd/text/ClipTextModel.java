@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.clip.ClipEncoder;
 import dev.smallsd.clip.ClipEncoderSpec;
-import dev.smallsd.io.CheckpointKeys;
 import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.ClipTextConfig;
 import dev.smallsd.nn.LayerNorm;
@@ -71,13 +71,10 @@ public final class ClipTextModel {
      * @param file the checkpoint (the caller closes it; the loaded weights do not alias it)
      * @param manager owner of the weights
      * @return the model
-     * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
+     * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static ClipTextModel load(ClipTextConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
-        ClipTextModel model = new ClipTextModel(config, w);
-        w.finish();
-        return model;
+        return Weights.load(file, manager, w -> new ClipTextModel(config, w));
     }
 
     /**
@@ -88,7 +85,7 @@ public final class ClipTextModel {
      * @param variant a weight variant such as {@code "fp16"} (weights are widened to float32), or {@code null}
      * @param manager owner of the weights
      * @return the model
-     * @throws dev.smallsd.io.ModelLoadException when the config or weights are missing, malformed or do not match
+     * @throws ModelLoadException when the config or weights are missing, malformed or do not match
      */
     public static ClipTextModel load(ModelDirectory model, String variant, NDManager manager) {
         ClipTextConfig config = model.textEncoderConfig();

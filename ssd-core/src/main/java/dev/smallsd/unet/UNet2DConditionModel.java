@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.io.CheckpointKeys;
+import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.UNet2DConditionConfig;
 import dev.smallsd.nn.Activations;
@@ -16,6 +17,8 @@ import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * diffusers' {@code UNet2DConditionModel}, the noise predictor, built from its {@code config.json}
@@ -31,6 +34,13 @@ import java.util.List;
  * attached to the manager of {@code sample} and registered with the caller's scope, if any.
  */
 public final class UNet2DConditionModel {
+    /** The down block classes a config may name in {@code down_block_types}. */
+    private static final Map<String, BiFunction<Weights, UNetBlockSpec, UNetDownBlock>> DOWN_BLOCKS =
+            Map.of("CrossAttnDownBlock2D", CrossAttnDownBlock2D::new, "DownBlock2D", DownBlock2D::new);
+    /** The up block classes a config may name in {@code up_block_types}. */
+    private static final Map<String, BiFunction<Weights, UNetBlockSpec, UNetUpBlock>> UP_BLOCKS =
+            Map.of("CrossAttnUpBlock2D", CrossAttnUpBlock2D::new, "UpBlock2D", UpBlock2D::new);
+
     private final UNet2DConditionConfig config;
     private final Timesteps timeProj;
     private final TimestepEmbedding timeEmbedding;
@@ -79,20 +89,9 @@ public final class UNet2DConditionModel {
             output = boc.get(i);
             boolean isFinal = i == n - 1;
             Weights bw = w.child("down_blocks").child(i);
-            String type = config.downBlockTypes().get(i);
             UNetBlockSpec spec = common.withChannels(input, output, input).withHeads(config.headsOfDownBlock(i))
                     .withSampler(!isFinal);
-            switch (type) {
-                case "CrossAttnDownBlock2D":
-                    downs.add(new CrossAttnDownBlock2D(bw, spec));
-                    break;
-                case "DownBlock2D":
-                    downs.add(new DownBlock2D(bw, spec));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unet/config.json down_block_types[" + i + "]: unsupported \""
-                            + type + "\"");
-            }
+            downs.add(block(DOWN_BLOCKS, "down_block_types", i, config.downBlockTypes().get(i)).apply(bw, spec));
         }
         this.downBlocks = List.copyOf(downs);
 
@@ -109,20 +108,9 @@ public final class UNet2DConditionModel {
             output = boc.get(n - 1 - i);
             int input = boc.get(Math.max(n - 2 - i, 0));
             Weights bw = w.child("up_blocks").child(i);
-            String type = config.upBlockTypes().get(i);
             UNetBlockSpec spec = common.withLayers(config.layersPerBlock() + 1).withChannels(input, output, prev)
                     .withHeads(config.headsOfUpBlock(i)).withSampler(!isFinal);
-            switch (type) {
-                case "CrossAttnUpBlock2D":
-                    ups.add(new CrossAttnUpBlock2D(bw, spec));
-                    break;
-                case "UpBlock2D":
-                    ups.add(new UpBlock2D(bw, spec));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unet/config.json up_block_types[" + i + "]: unsupported \""
-                            + type + "\"");
-            }
+            ups.add(block(UP_BLOCKS, "up_block_types", i, config.upBlockTypes().get(i)).apply(bw, spec));
             if (!isFinal) {
                 upsampling++;
             }
@@ -133,6 +121,16 @@ public final class UNet2DConditionModel {
         this.convNormOut = new GroupNorm(w.child("conv_norm_out"), config.normNumGroups(), boc.get(0),
                 config.normEps());
         this.convOut = new Conv2d(w.child("conv_out"), boc.get(0), config.outChannels(), 3, 1, 1, true);
+    }
+
+    private static <B> BiFunction<Weights, UNetBlockSpec, B> block(
+            Map<String, BiFunction<Weights, UNetBlockSpec, B>> kinds, String key, int i, String type) {
+        BiFunction<Weights, UNetBlockSpec, B> make = kinds.get(type);
+        if (make == null) {
+            throw new IllegalArgumentException("unet/config.json " + key + "[" + i + "]: unsupported \"" + type
+                    + "\"");
+        }
+        return make;
     }
 
     private UNet2DConditionModel(UNet2DConditionModel m, AttentionSlicing slicing) {
@@ -157,13 +155,10 @@ public final class UNet2DConditionModel {
      *     {@link CheckpointKeys}; may be closed after this returns)
      * @param manager owner of the loaded weights
      * @return the model
-     * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
+     * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
-        UNet2DConditionModel m = new UNet2DConditionModel(config, w);
-        w.finish();
-        return m;
+        return Weights.load(file, manager, w -> new UNet2DConditionModel(config, w));
     }
 
     /**

@@ -2,10 +2,34 @@ package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.smallsd.blocks.Downsample2D;
+import dev.smallsd.blocks.ResnetBlock2D;
 import dev.smallsd.nn.AttentionSlicing;
+import dev.smallsd.nn.Scopes;
+import java.util.List;
 
-/** A down block of {@link UNet2DConditionModel} ({@link CrossAttnDownBlock2D} or {@link DownBlock2D}). */
-public interface UNetDownBlock {
+/**
+ * A down block of {@link UNet2DConditionModel} ({@link CrossAttnDownBlock2D} or {@link DownBlock2D}): the layers
+ * {@code resnets.i}, each followed by {@code attentions.i} when the block has attention, every layer's output kept
+ * as a skip connection, then the optional {@code downsamplers.0}, whose output is kept as well. Immutable and
+ * thread-safe.
+ */
+public abstract class UNetDownBlock {
+    private final List<ResnetBlock2D> resnets;
+    private final List<Transformer2DModel> attentions;
+    private final Downsample2D downsampler;
+
+    /**
+     * @param resnets the resnets
+     * @param attentions one transformer per resnet, or none
+     * @param downsampler the downsampler, or {@code null}
+     */
+    UNetDownBlock(List<ResnetBlock2D> resnets, List<Transformer2DModel> attentions, Downsample2D downsampler) {
+        this.resnets = resnets;
+        this.attentions = attentions;
+        this.downsampler = downsampler;
+    }
+
     /**
      * @param x input {@code [N, C, H, W]}
      * @param temb time embedding {@code [N, temb]}
@@ -14,8 +38,26 @@ public interface UNetDownBlock {
      * @return the block's {@code output_states}: the output of every layer, then of the downsampler if any; the last
      *     one is the block's output. All are skip connections for the up path.
      */
-    NDList forward(NDArray x, NDArray temb, NDArray encoderHiddenStates, AttentionSlicing slicing);
+    public NDList forward(NDArray x, NDArray temb, NDArray encoderHiddenStates, AttentionSlicing slicing) {
+        return Scopes.runList(() -> {
+            NDList states = new NDList();
+            NDArray h = x;
+            for (int i = 0; i < resnets.size(); i++) {
+                h = resnets.get(i).forward(h, temb);
+                if (!attentions.isEmpty()) {
+                    h = attentions.get(i).forward(h, encoderHiddenStates, slicing);
+                }
+                states.add(h);
+            }
+            if (downsampler != null) {
+                states.add(downsampler.forward(h));
+            }
+            return states;
+        });
+    }
 
     /** @return the number of skip connections this block produces */
-    int outputCount();
+    public int outputCount() {
+        return resnets.size() + (downsampler != null ? 1 : 0);
+    }
 }

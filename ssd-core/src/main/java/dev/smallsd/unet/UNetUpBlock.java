@@ -1,11 +1,35 @@
 package dev.smallsd.unet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import dev.smallsd.blocks.ResnetBlock2D;
+import dev.smallsd.blocks.Upsample2D;
 import dev.smallsd.nn.AttentionSlicing;
+import dev.smallsd.nn.Scopes;
 import java.util.List;
 
-/** An up block of {@link UNet2DConditionModel} ({@link CrossAttnUpBlock2D} or {@link UpBlock2D}). */
-public interface UNetUpBlock {
+/**
+ * An up block of {@link UNet2DConditionModel} ({@link CrossAttnUpBlock2D} or {@link UpBlock2D}): for each layer, the
+ * last unused skip connection is concatenated to the hidden states along channels, then {@code resnets.i} and, when
+ * the block has attention, {@code attentions.i}; then the optional {@code upsamplers.0}. Immutable and thread-safe.
+ */
+public abstract class UNetUpBlock {
+    private final List<ResnetBlock2D> resnets;
+    private final List<Transformer2DModel> attentions;
+    private final Upsample2D upsampler;
+
+    /**
+     * @param resnets the resnets
+     * @param attentions one transformer per resnet, or none
+     * @param upsampler the upsampler, or {@code null}
+     */
+    UNetUpBlock(List<ResnetBlock2D> resnets, List<Transformer2DModel> attentions, Upsample2D upsampler) {
+        this.resnets = resnets;
+        this.attentions = attentions;
+        this.upsampler = upsampler;
+    }
+
     /**
      * @param x input {@code [N, C, H, W]}
      * @param resHiddenStates this block's skip connections in the order the down path produced them; the block
@@ -15,10 +39,30 @@ public interface UNetUpBlock {
      * @param upsampleSize {@code {height, width}} for the upsampler, or {@code null} for plain 2×
      * @param slicing attention slicing
      * @return the block's output
+     * @throws IllegalArgumentException when fewer skip connections than resnets are given
      */
-    NDArray forward(NDArray x, List<NDArray> resHiddenStates, NDArray temb, NDArray encoderHiddenStates,
-            long[] upsampleSize, AttentionSlicing slicing);
+    public NDArray forward(NDArray x, List<NDArray> resHiddenStates, NDArray temb, NDArray encoderHiddenStates,
+            long[] upsampleSize, AttentionSlicing slicing) {
+        if (resHiddenStates.size() < resnets.size()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs " + resnets.size()
+                    + " skip connections, got " + resHiddenStates.size());
+        }
+        return Scopes.run(() -> {
+            NDArray h = x;
+            int last = resHiddenStates.size() - 1;
+            for (int i = 0; i < resnets.size(); i++) {
+                h = NDArrays.concat(new NDList(h, resHiddenStates.get(last - i)), 1);
+                h = resnets.get(i).forward(h, temb);
+                if (!attentions.isEmpty()) {
+                    h = attentions.get(i).forward(h, encoderHiddenStates, slicing);
+                }
+            }
+            return upsampler == null ? h : upsampler.forward(h, upsampleSize);
+        });
+    }
 
     /** @return the number of skip connections this block consumes (its number of resnets) */
-    int resnetCount();
+    public int resnetCount() {
+        return resnets.size();
+    }
 }

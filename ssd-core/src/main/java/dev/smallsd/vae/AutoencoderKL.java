@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.io.CheckpointKeys;
+import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.nn.AttentionSlicing;
@@ -49,12 +50,9 @@ public final class AutoencoderKL {
      */
     public AutoencoderKL(AutoencoderKLConfig config, Weights w) {
         this.config = config;
-        String act = config.actFn();
         int latent = config.latentChannels();
-        this.encoder = new Encoder(w.child("encoder"), config.inChannels(), latent, config.blockOutChannels(),
-                config.layersPerBlock(), config.normNumGroups(), act, true);
-        this.decoder = new Decoder(w.child("decoder"), latent, config.outChannels(), config.blockOutChannels(),
-                config.layersPerBlock(), config.normNumGroups(), act, true);
+        this.encoder = new Encoder(w.child("encoder"), config);
+        this.decoder = new Decoder(w.child("decoder"), config);
         this.quantConv = new Conv2d(w.child("quant_conv"), 2 * latent, 2 * latent, 1, 1, 0, true);
         this.postQuantConv = new Conv2d(w.child("post_quant_conv"), latent, latent, 1, 1, 0, true);
         this.tiling = VaeTiling.disabled();
@@ -79,13 +77,10 @@ public final class AutoencoderKL {
      *     ({@code query/key/value/proj_attn}) are mapped by {@link CheckpointKeys} (may be closed after this returns)
      * @param manager owner of the loaded weights
      * @return the model
-     * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
+     * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static AutoencoderKL load(AutoencoderKLConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
-        AutoencoderKL m = new AutoencoderKL(config, w);
-        w.finish();
-        return m;
+        return Weights.load(file, manager, w -> new AutoencoderKL(config, w));
     }
 
     /**

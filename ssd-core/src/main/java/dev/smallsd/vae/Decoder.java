@@ -1,6 +1,7 @@
 package dev.smallsd.vae;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.nn.Activations;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Conv2d;
@@ -28,35 +29,32 @@ public final class Decoder {
 
     /**
      * @param w weights view ({@code decoder})
-     * @param inChannels latent channels
-     * @param outChannels image channels
-     * @param blockOutChannels channels of each (down) block, as in the config
-     * @param layersPerBlock {@code layers_per_block}; each up block has one more resnet
-     * @param normNumGroups GroupNorm groups
-     * @param act activation name
-     * @param midBlockAddAttention whether the mid block has its attention layer
+     * @param config the VAE config: {@code latent_channels} in, {@code out_channels} image channels,
+     *     {@code block_out_channels} (reversed here), {@code layers_per_block} (each up block has one more resnet),
+     *     {@code norm_num_groups}, {@code act_fn}; the mid block has its attention
      */
-    public Decoder(Weights w, int inChannels, int outChannels, List<Integer> blockOutChannels, int layersPerBlock,
-            int normNumGroups, String act, boolean midBlockAddAttention) {
+    public Decoder(Weights w, AutoencoderKLConfig config) {
+        List<Integer> blockOutChannels = config.blockOutChannels();
+        int normNumGroups = config.normNumGroups();
+        String act = config.actFn();
         this.act = Activations.require(act, "act_fn");
         int n = blockOutChannels.size();
         int first = blockOutChannels.get(0);
         int last = blockOutChannels.get(n - 1);
-        this.convIn = new Conv2d(w.child("conv_in"), inChannels, last, 3, 1, 1, true);
-        this.midBlock = new UNetMidBlock2D(w.child("mid_block"), last, EPS, act, normNumGroups, 1.0, last,
-                midBlockAddAttention);
+        this.convIn = new Conv2d(w.child("conv_in"), config.latentChannels(), last, 3, 1, 1, true);
+        this.midBlock = new UNetMidBlock2D(w.child("mid_block"), last, EPS, act, normNumGroups, 1.0, last, true);
         List<UpDecoderBlock2D> blocks = new ArrayList<>();
         int output = last;
         for (int i = 0; i < n; i++) {
             int prev = output;
             output = blockOutChannels.get(n - 1 - i);
             boolean isFinal = i == n - 1;
-            blocks.add(new UpDecoderBlock2D(w.child("up_blocks").child(i), layersPerBlock + 1, prev, output, EPS, act,
-                    normNumGroups, !isFinal));
+            blocks.add(new UpDecoderBlock2D(w.child("up_blocks").child(i), config.layersPerBlock() + 1, prev, output,
+                    EPS, act, normNumGroups, !isFinal));
         }
         this.upBlocks = List.copyOf(blocks);
         this.convNormOut = new GroupNorm(w.child("conv_norm_out"), normNumGroups, first, EPS);
-        this.convOut = new Conv2d(w.child("conv_out"), first, outChannels, 3, 1, 1, true);
+        this.convOut = new Conv2d(w.child("conv_out"), first, config.outChannels(), 3, 1, 1, true);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.smallsd.vae;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.nn.Activations;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Conv2d;
@@ -28,34 +29,31 @@ public final class Encoder {
 
     /**
      * @param w weights view ({@code encoder})
-     * @param inChannels image channels
-     * @param outChannels latent channels (the output has twice as many)
-     * @param blockOutChannels channels of each down block
-     * @param layersPerBlock resnets per down block
-     * @param normNumGroups GroupNorm groups
-     * @param act activation name
-     * @param midBlockAddAttention whether the mid block has its attention layer
+     * @param config the VAE config: {@code in_channels} image channels, {@code 2 × latent_channels} out
+     *     ({@code double_z}), {@code block_out_channels}, {@code layers_per_block} resnets per block,
+     *     {@code norm_num_groups}, {@code act_fn}; the mid block has its attention
      */
-    public Encoder(Weights w, int inChannels, int outChannels, List<Integer> blockOutChannels, int layersPerBlock,
-            int normNumGroups, String act, boolean midBlockAddAttention) {
+    public Encoder(Weights w, AutoencoderKLConfig config) {
+        List<Integer> blockOutChannels = config.blockOutChannels();
+        int normNumGroups = config.normNumGroups();
+        String act = config.actFn();
         this.act = Activations.require(act, "act_fn");
         int first = blockOutChannels.get(0);
         int last = blockOutChannels.get(blockOutChannels.size() - 1);
-        this.convIn = new Conv2d(w.child("conv_in"), inChannels, first, 3, 1, 1, true);
+        this.convIn = new Conv2d(w.child("conv_in"), config.inChannels(), first, 3, 1, 1, true);
         List<DownEncoderBlock2D> blocks = new ArrayList<>();
         int output = first;
         for (int i = 0; i < blockOutChannels.size(); i++) {
             int input = output;
             output = blockOutChannels.get(i);
             boolean isFinal = i == blockOutChannels.size() - 1;
-            blocks.add(new DownEncoderBlock2D(w.child("down_blocks").child(i), layersPerBlock, input, output, EPS, act,
-                    normNumGroups, !isFinal, 0));
+            blocks.add(new DownEncoderBlock2D(w.child("down_blocks").child(i), config.layersPerBlock(), input,
+                    output, EPS, act, normNumGroups, !isFinal, 0));
         }
         this.downBlocks = List.copyOf(blocks);
-        this.midBlock = new UNetMidBlock2D(w.child("mid_block"), last, EPS, act, normNumGroups, 1.0, last,
-                midBlockAddAttention);
+        this.midBlock = new UNetMidBlock2D(w.child("mid_block"), last, EPS, act, normNumGroups, 1.0, last, true);
         this.convNormOut = new GroupNorm(w.child("conv_norm_out"), normNumGroups, last, EPS);
-        this.convOut = new Conv2d(w.child("conv_out"), last, 2 * outChannels, 3, 1, 1, true);
+        this.convOut = new Conv2d(w.child("conv_out"), last, 2 * config.latentChannels(), 3, 1, 1, true);
     }
 
     /**

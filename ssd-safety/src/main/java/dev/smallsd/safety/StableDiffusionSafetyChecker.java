@@ -3,6 +3,7 @@ package dev.smallsd.safety;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.smallsd.io.CheckpointKeys;
+import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Scopes;
@@ -80,15 +81,12 @@ public final class StableDiffusionSafetyChecker {
      * @param file the open checkpoint (the caller closes it)
      * @param manager owner of the weights
      * @return the checker
-     * @throws dev.smallsd.io.ModelLoadException naming the file and every missing, mismatched or unexpected key
+     * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static StableDiffusionSafetyChecker load(SafetyCheckerConfig config, TensorFile file, NDManager manager) {
-        Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
-        StableDiffusionSafetyChecker checker = new StableDiffusionSafetyChecker(w, config,
+        return Weights.load(file, manager, w -> new StableDiffusionSafetyChecker(w, config,
                 rows(file, "concept_embeds", DEFAULT_CONCEPTS), rows(file, "special_care_embeds",
-                        DEFAULT_SPECIAL_CARE));
-        w.finish();
-        return checker;
+                        DEFAULT_SPECIAL_CARE)));
     }
 
     /**
