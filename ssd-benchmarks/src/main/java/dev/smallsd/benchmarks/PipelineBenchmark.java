@@ -15,17 +15,10 @@ import dev.smallsd.unet.UNet2DConditionModel;
 import dev.smallsd.vae.AutoencoderKL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One txt2img request end to end through {@link SmallStableDiffusion#generate}: tokenise and encode the prompt and the
@@ -38,12 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * vocabulary from {@code <ssd.fixtures>/tiny-ssd/tokenizer} (system property {@code ssd.fixtures}, default
  * {@code ../shared/fixtures}). Each request prints its phase timings.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
-public class PipelineBenchmark {
+public class PipelineBenchmark extends SingleShotBenchmark {
     /** The system property naming the fixtures folder with {@code tiny-ssd/tokenizer}. */
     public static final String FIXTURES_PROPERTY = "ssd.fixtures";
     static final String PROMPT = "a photograph of an astronaut riding a horse";

@@ -9,28 +9,16 @@ import dev.smallsd.safety.ClipSafetyChecker;
 import dev.smallsd.safety.FeatureExtractorConfig;
 import dev.smallsd.safety.SafetyCheckerConfig;
 import dev.smallsd.safety.StableDiffusionSafetyChecker;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Stable Diffusion safety check of one 512×512 image through {@link ClipSafetyChecker}, exactly as the pipeline
  * runs it: CLIP preprocessing (8-bit quantisation, PIL bicubic resize to 224, centre crop, normalise), the ViT-L/14
  * vision tower, {@code visual_projection} and the concept / special-care scoring.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
-public class SafetyCheckerBenchmark {
+public class SafetyCheckerBenchmark extends SingleShotBenchmark {
     /** Side of the checked image in pixels. */
     static final int IMAGE_SIZE = 512;
 

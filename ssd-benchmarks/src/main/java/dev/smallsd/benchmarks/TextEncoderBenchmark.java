@@ -7,13 +7,8 @@ import dev.smallsd.nn.Weights;
 import dev.smallsd.text.ClipTextModel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
@@ -22,12 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The CLIP text encoder on batch 2 × 77 tokens (the prompt and the unconditional prompt of one guided request): start
  * token, 20 random word ids, end token, padding with the end token, as the SD v1 tokenizer pads.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
-public class TextEncoderBenchmark {
+public class TextEncoderBenchmark extends SingleShotBenchmark {
     static final long BOS = 49406;
     static final long EOS = 49407;
 

@@ -5,28 +5,16 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.unet.UNet2DConditionModel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One classifier-free-guidance UNet call of the full-size small-SD UNet: batch 2 latents of {@code size/8 ×
  * size/8}, one timestep, {@code [2, 77, 768]} text states (≈ 237 GFLOP at 256, ≈ 1046 GFLOP at 512).
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
-public class UNetBenchmark {
+public class UNetBenchmark extends SingleShotBenchmark {
 
     /** The UNet and its inputs. */
     @State(Scope.Benchmark)

@@ -5,25 +5,13 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.vae.AutoencoderKL;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /** VAE decode of one {@code [1, 4, size/8, size/8]} latent to a {@code size × size} image (no tiling). */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
-public class VaeDecodeBenchmark {
+public class VaeDecodeBenchmark extends SingleShotBenchmark {
 
     /** The VAE and one latent. */
     @State(Scope.Benchmark)
