@@ -10,55 +10,28 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 
 /** An opened, validated safetensors file; see {@link SafeTensors#open(Path)}. Thread-safe for concurrent loads. */
-public final class SafeTensorsFile implements TensorFile {
+public final class SafeTensorsFile extends IndexedTensorFile<SafeTensorsFile.Entry> {
 
     /** A header entry: tensor description plus its byte range in the data section. */
-    record Entry(TensorInfo info, long begin, long end) {}
+    record Entry(TensorInfo info, long begin, long end) implements Indexed {}
 
-    private final Path path;
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, String> metadata;
-    private final Map<String, Entry> entries;
 
     SafeTensorsFile(Path path, FileChannel channel, long dataStart, Map<String, String> metadata,
             Map<String, Entry> entries) {
-        this.path = path;
+        super(path, entries);
         this.channel = channel;
         this.dataStart = dataStart;
         this.metadata = metadata;
-        this.entries = entries;
-    }
-
-    @Override
-    public Path path() {
-        return path;
     }
 
     /** @return the {@code __metadata__} map of the header */
     public Map<String, String> metadata() {
         return metadata;
-    }
-
-    @Override
-    public Set<String> names() {
-        return entries.keySet();
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        return entry(name).info();
-    }
-
-    private Entry entry(String name) {
-        Entry e = entries.get(name);
-        if (e == null) {
-            throw new ModelLoadException(path, "no tensor named '" + name + "'");
-        }
-        return e;
     }
 
     @Override
@@ -73,7 +46,7 @@ public final class SafeTensorsFile implements TensorFile {
         try {
             mapped = MappedBuffers.map(channel, dataStart + e.begin(), length);
         } catch (IOException ex) {
-            throw new ModelLoadException(path, "cannot map tensor '" + name + "': " + ex, ex);
+            throw new ModelLoadException(path(), "cannot map tensor '" + name + "': " + ex, ex);
         }
         try {
             return fromLittleEndian(mapped, info, manager);

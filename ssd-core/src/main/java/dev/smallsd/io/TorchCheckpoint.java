@@ -19,7 +19,6 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -39,22 +38,19 @@ import java.util.zip.ZipFile;
  * file. Tensors are then read one at a time on demand. Integer buffers such as {@code position_ids} are listed like
  * any tensor (a model loader ignores them, see {@link CheckpointKeys#isIgnorable}). Thread-safe for concurrent loads.
  */
-public final class TorchCheckpoint implements TensorFile {
+public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Entry> {
     /** The largest {@code data.pkl} accepted (a full Stable Diffusion state dict pickle is ~100 KB). */
     public static final long MAX_PICKLE_BYTES = 64L * 1024 * 1024;
     /** Highest uncompressed/compressed ratio the DEFLATE format can reach (bounds sizes of compressed entries). */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
-    private record Entry(TensorInfo info, ZipEntry zipEntry, long byteOffset) {}
+    record Entry(TensorInfo info, ZipEntry zipEntry, long byteOffset) implements Indexed {}
 
-    private final Path path;
     private final ZipFile zip;
-    private final Map<String, Entry> entries;
 
     private TorchCheckpoint(Path path, ZipFile zip, Map<String, Entry> entries) {
-        this.path = path;
+        super(path, entries);
         this.zip = zip;
-        this.entries = entries;
     }
 
     /**
@@ -258,29 +254,6 @@ public final class TorchCheckpoint implements TensorFile {
     }
 
     @Override
-    public Path path() {
-        return path;
-    }
-
-    @Override
-    public Set<String> names() {
-        return entries.keySet();
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        return entry(name).info();
-    }
-
-    private Entry entry(String name) {
-        Entry e = entries.get(name);
-        if (e == null) {
-            throw new ModelLoadException(path, "no tensor named '" + name + "'");
-        }
-        return e;
-    }
-
-    @Override
     public NDArray load(String name, NDManager manager) {
         Entry e = entry(name);
         TensorInfo info = e.info();
@@ -301,10 +274,10 @@ public final class TorchCheckpoint implements TensorFile {
                     buf.put(chunk, 0, n);
                 }
             } catch (EOFException ex) {
-                throw new ModelLoadException(path, "tensor '" + name + "': storage entry '" + e.zipEntry().getName()
-                        + "' is truncated", ex);
+                throw new ModelLoadException(path(), "tensor '" + name + "': storage entry '"
+                        + e.zipEntry().getName() + "' is truncated", ex);
             } catch (IOException ex) {
-                throw new ModelLoadException(path, "tensor '" + name + "': cannot read storage entry '"
+                throw new ModelLoadException(path(), "tensor '" + name + "': cannot read storage entry '"
                         + e.zipEntry().getName() + "': " + ex, ex);
             }
             buf.flip();

@@ -32,12 +32,11 @@ public final class Scopes {
      * @return the arrays produced by {@code body}, registered with the enclosing scope
      */
     public static NDList runList(Supplier<NDList> body) {
-        NDList out;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            out = body.get();
-            NDScope.unregister(out);
-        }
+        NDList out = compute(() -> {
+            NDList list = body.get();
+            NDScope.unregister(list);
+            return list;
+        });
         out.forEach(NDScope::register);
         return out;
     }
@@ -50,13 +49,11 @@ public final class Scopes {
      * @return the array produced by {@code body}, outside every scope
      */
     public static NDArray detached(Supplier<NDArray> body) {
-        NDArray out;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            out = body.get();
+        return compute(() -> {
+            NDArray out = body.get();
             NDScope.unregister(out);
-        }
-        return out;
+            return out;
+        });
     }
 
     /**

@@ -23,15 +23,19 @@ class SafetyConfigsTest {
         Files.writeString(file, json, StandardCharsets.UTF_8);
     }
 
+    private static void assertTower(SafetyCheckerConfig c, int projection, int hidden, int layers, int patch,
+            int positions) {
+        assertThat(c.projectionDim()).isEqualTo(projection);
+        assertThat(c.visionConfig().hiddenSize()).isEqualTo(hidden);
+        assertThat(c.visionConfig().numHiddenLayers()).isEqualTo(layers);
+        assertThat(c.visionConfig().patchSize()).isEqualTo(patch);
+        assertThat(c.visionConfig().numPositions()).isEqualTo(positions);
+    }
+
     @Test
     void tinyModelSafetyConfigs() {
         ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
-        SafetyCheckerConfig safety = SafetyCheckerConfig.of(dir).orElseThrow();
-        assertThat(safety.projectionDim()).isEqualTo(16);
-        assertThat(safety.visionConfig().hiddenSize()).isEqualTo(32);
-        assertThat(safety.visionConfig().numHiddenLayers()).isEqualTo(2);
-        assertThat(safety.visionConfig().patchSize()).isEqualTo(32);
-        assertThat(safety.visionConfig().numPositions()).isEqualTo(50);
+        assertTower(SafetyCheckerConfig.of(dir).orElseThrow(), 16, 32, 2, 32, 50);
 
         FeatureExtractorConfig fe = FeatureExtractorConfig.of(dir).orElseThrow();
         assertThat(fe.size()).isEqualTo(new FeatureExtractorConfig.ResizeSize(224, null, null));
@@ -48,12 +52,7 @@ class SafetyConfigsTest {
         ModelDirectory folder = ModelDirectory.open(configs);
         ModelDirectory builtin = ModelDirectory.builtinArchitecture();
         for (ModelDirectory d : List.of(folder, builtin)) {
-            SafetyCheckerConfig s = SafetyCheckerConfig.of(d).orElseThrow();
-            assertThat(s.projectionDim()).isEqualTo(768);
-            assertThat(s.visionConfig().hiddenSize()).isEqualTo(1024);
-            assertThat(s.visionConfig().numHiddenLayers()).isEqualTo(24);
-            assertThat(s.visionConfig().patchSize()).isEqualTo(14);
-            assertThat(s.visionConfig().numPositions()).isEqualTo(257);
+            assertTower(SafetyCheckerConfig.of(d).orElseThrow(), 768, 1024, 24, 14, 257);
         }
         assertThat(SafetyCheckerConfig.of(builtin)).isEqualTo(SafetyCheckerConfig.of(folder));
         assertThat(FeatureExtractorConfig.of(builtin)).isEqualTo(FeatureExtractorConfig.of(folder));
