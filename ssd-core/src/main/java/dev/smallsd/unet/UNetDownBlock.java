@@ -14,9 +14,7 @@ import java.util.List;
  * as a skip connection, then the optional {@code downsamplers.0}, whose output is kept as well. Immutable and
  * thread-safe.
  */
-public abstract class UNetDownBlock {
-    private final List<ResnetBlock2D> resnets;
-    private final List<Transformer2DModel> attentions;
+public abstract class UNetDownBlock extends UNetBlock {
     private final Downsample2D downsampler;
 
     /**
@@ -25,8 +23,7 @@ public abstract class UNetDownBlock {
      * @param downsampler the downsampler, or {@code null}
      */
     UNetDownBlock(List<ResnetBlock2D> resnets, List<Transformer2DModel> attentions, Downsample2D downsampler) {
-        this.resnets = resnets;
-        this.attentions = attentions;
+        super(resnets, attentions);
         this.downsampler = downsampler;
     }
 
@@ -42,11 +39,8 @@ public abstract class UNetDownBlock {
         return Scopes.runList(() -> {
             NDList states = new NDList();
             NDArray h = x;
-            for (int i = 0; i < resnets.size(); i++) {
-                h = resnets.get(i).forward(h, temb);
-                if (!attentions.isEmpty()) {
-                    h = attentions.get(i).forward(h, encoderHiddenStates, slicing);
-                }
+            for (int i = 0; i < layers(); i++) {
+                h = layer(i, h, temb, encoderHiddenStates, slicing);
                 states.add(h);
             }
             if (downsampler != null) {
@@ -58,6 +52,6 @@ public abstract class UNetDownBlock {
 
     /** @return the number of skip connections this block produces */
     public int outputCount() {
-        return resnets.size() + (downsampler != null ? 1 : 0);
+        return layers() + (downsampler != null ? 1 : 0);
     }
 }

@@ -14,9 +14,7 @@ import java.util.List;
  * last unused skip connection is concatenated to the hidden states along channels, then {@code resnets.i} and, when
  * the block has attention, {@code attentions.i}; then the optional {@code upsamplers.0}. Immutable and thread-safe.
  */
-public abstract class UNetUpBlock {
-    private final List<ResnetBlock2D> resnets;
-    private final List<Transformer2DModel> attentions;
+public abstract class UNetUpBlock extends UNetBlock {
     private final Upsample2D upsampler;
 
     /**
@@ -25,8 +23,7 @@ public abstract class UNetUpBlock {
      * @param upsampler the upsampler, or {@code null}
      */
     UNetUpBlock(List<ResnetBlock2D> resnets, List<Transformer2DModel> attentions, Upsample2D upsampler) {
-        this.resnets = resnets;
-        this.attentions = attentions;
+        super(resnets, attentions);
         this.upsampler = upsampler;
     }
 
@@ -43,19 +40,16 @@ public abstract class UNetUpBlock {
      */
     public NDArray forward(NDArray x, List<NDArray> resHiddenStates, NDArray temb, NDArray encoderHiddenStates,
             long[] upsampleSize, AttentionSlicing slicing) {
-        if (resHiddenStates.size() < resnets.size()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " needs " + resnets.size()
+        if (resHiddenStates.size() < layers()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs " + layers()
                     + " skip connections, got " + resHiddenStates.size());
         }
         return Scopes.run(() -> {
             NDArray h = x;
             int last = resHiddenStates.size() - 1;
-            for (int i = 0; i < resnets.size(); i++) {
-                h = NDArrays.concat(new NDList(h, resHiddenStates.get(last - i)), 1);
-                h = resnets.get(i).forward(h, temb);
-                if (!attentions.isEmpty()) {
-                    h = attentions.get(i).forward(h, encoderHiddenStates, slicing);
-                }
+            for (int i = 0; i < layers(); i++) {
+                h = layer(i, NDArrays.concat(new NDList(h, resHiddenStates.get(last - i)), 1), temb,
+                        encoderHiddenStates, slicing);
             }
             return upsampler == null ? h : upsampler.forward(h, upsampleSize);
         });
@@ -63,6 +57,6 @@ public abstract class UNetUpBlock {
 
     /** @return the number of skip connections this block consumes (its number of resnets) */
     public int resnetCount() {
-        return resnets.size();
+        return layers();
     }
 }

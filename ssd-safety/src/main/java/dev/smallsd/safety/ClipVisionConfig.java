@@ -42,14 +42,10 @@ public record ClipVisionConfig(
         j.requireMarker("model_type", "clip_vision_model");
         int hidden = j.positive("hidden_size", j.intOr("hidden_size", 768));
         int heads = j.positive("num_attention_heads", j.intOr("num_attention_heads", 12));
-        if (hidden % heads != 0) {
-            throw j.error("num_attention_heads", heads + " heads do not divide hidden_size " + hidden);
-        }
+        j.requireDivides("num_attention_heads", heads, "hidden_size", hidden);
         int image = j.positive("image_size", j.intOr("image_size", 224));
         int patch = j.positive("patch_size", j.intOr("patch_size", 32));
-        if (image % patch != 0) {
-            throw j.error("patch_size", patch + " does not divide image_size " + image);
-        }
+        j.requireDivides("patch_size", patch, "image_size", image);
         return new ClipVisionConfig(
                 hidden,
                 j.positive("intermediate_size", j.intOr("intermediate_size", 3072)),

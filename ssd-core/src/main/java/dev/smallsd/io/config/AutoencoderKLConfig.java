@@ -95,13 +95,7 @@ public record AutoencoderKLConfig(
         }
         int groups = j.intOr("norm_num_groups", 32);
         for (int i = 0; i < channels.size(); i++) {
-            int c = channels.get(i);
-            if (c <= 0) {
-                throw j.error("block_out_channels", "entry " + c + " must be positive");
-            }
-            if (groups <= 0 || c % groups != 0) {
-                throw j.error("norm_num_groups", groups + " does not divide block_out_channels[" + i + "] = " + c);
-            }
+            j.requireBlockChannels(i, channels.get(i), groups);
         }
         // Options of later diffusers versions that change the weights: accept only their defaults.
         Unsupported.requireBool(j, "use_quant_conv", true);

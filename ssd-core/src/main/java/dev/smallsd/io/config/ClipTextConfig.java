@@ -58,9 +58,7 @@ public record ClipTextConfig(
         j.requireMarker("model_type", "clip_text_model");
         int hidden = j.positive("hidden_size", j.intOr("hidden_size", 512));
         int heads = j.positive("num_attention_heads", j.intOr("num_attention_heads", 8));
-        if (hidden % heads != 0) {
-            throw j.error("num_attention_heads", heads + " heads do not divide hidden_size " + hidden);
-        }
+        j.requireDivides("num_attention_heads", heads, "hidden_size", hidden);
         return new ClipTextConfig(
                 j.positive("vocab_size", j.intOr("vocab_size", 49408)),
                 hidden,

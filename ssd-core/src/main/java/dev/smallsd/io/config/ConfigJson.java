@@ -208,6 +208,36 @@ public final class ConfigJson {
     }
 
     /**
+     * @param key the key of the divisor (named in the error)
+     * @param divisor its value
+     * @param ofKey the key of the value it must divide
+     * @param value that value
+     * @throws ModelLoadException naming this file and {@code key} when {@code divisor} does not divide {@code value}
+     */
+    public void requireDivides(String key, int divisor, String ofKey, int value) {
+        if (value % divisor != 0) {
+            throw error(key, divisor + " does not divide " + ofKey + " " + value);
+        }
+    }
+
+    /**
+     * Checks one entry of {@code block_out_channels} against {@code norm_num_groups} (UNet and VAE configs).
+     *
+     * @param i the block index
+     * @param channels the entry
+     * @param groups {@code norm_num_groups}
+     * @throws ModelLoadException naming this file and the key when the entry is not positive or not divisible
+     */
+    void requireBlockChannels(int i, int channels, int groups) {
+        if (channels <= 0) {
+            throw error("block_out_channels", "entry " + channels + " must be positive");
+        }
+        if (groups <= 0 || channels % groups != 0) {
+            throw error("norm_num_groups", groups + " does not divide block_out_channels[" + i + "] = " + channels);
+        }
+    }
+
+    /**
      * Checks a class or model-type marker when the config has one.
      *
      * @param key e.g. {@code _class_name} or {@code model_type}

@@ -160,12 +160,7 @@ public record UNet2DConditionConfig(
         String headKey = j.has("num_attention_heads") ? "num_attention_heads" : "attention_head_dim";
         for (int i = 0; i < n; i++) {
             int c = channels.get(i);
-            if (c <= 0) {
-                throw j.error("block_out_channels", "entry " + c + " must be positive");
-            }
-            if (groups <= 0 || c % groups != 0) {
-                throw j.error("norm_num_groups", groups + " does not divide block_out_channels[" + i + "] = " + c);
-            }
+            j.requireBlockChannels(i, c, groups);
             int h = heads.get(i);
             if (h <= 0 || c % h != 0) {
                 throw j.error(headKey, "block " + i + ": " + h + " heads do not divide its " + c + " channels");
