@@ -1,7 +1,6 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,20 +36,20 @@ public final class DeisMultistepScheduler implements Scheduler {
 
     DeisMultistepScheduler(SchedulerConfig config) {
         ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        SchedulerConfig c = config;
         String alg = config.getString("algorithm_type");
         if ("dpmsolver".equals(alg) || "dpmsolver++".equals(alg)) {
-            values.put("algorithm_type", "deis");
+            c = c.with("algorithm_type", "deis");
         } else if (!"deis".equals(alg)) {
             throw NoiseSchedules.unsupported("algorithm_type", alg);
         }
         String st = config.getString("solver_type");
         if (List.of("midpoint", "heun", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "logrho");
+            c = c.with("solver_type", "logrho");
         } else if (!"logrho".equals(st)) {
             throw NoiseSchedules.unsupported("solver_type", st);
         }
-        this.config = new SchedulerConfig(config.className(), values);
+        this.config = c;
         this.numTrain = config.getInt("num_train_timesteps");
         this.solverOrder = config.getInt("solver_order");
         if (solverOrder < 1 || solverOrder > 3) {

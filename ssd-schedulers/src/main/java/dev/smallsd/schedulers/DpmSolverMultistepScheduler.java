@@ -1,7 +1,6 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -44,21 +43,21 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
 
     DpmSolverMultistepScheduler(SchedulerConfig config) {
         ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        SchedulerConfig c = config;
         String alg = config.getString("algorithm_type");
         if ("deis".equals(alg)) {
-            values.put("algorithm_type", "dpmsolver++");
+            c = c.with("algorithm_type", "dpmsolver++");
         } else if (!java.util.List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")
                 .contains(alg)) {
             throw NoiseSchedules.unsupported("algorithm_type", alg);
         }
         String st = config.getString("solver_type");
         if (java.util.List.of("logrho", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "midpoint");
+            c = c.with("solver_type", "midpoint");
         } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
             throw NoiseSchedules.unsupported("solver_type", st);
         }
-        this.config = new SchedulerConfig(config.className(), values);
+        this.config = c;
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
         String finalType = this.config.getString("final_sigmas_type");

@@ -2,7 +2,6 @@ package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +22,7 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
                 "sample_max_value", 1.0,
                 "algorithm_type", "dpmsolver++",
                 "solver_type", "midpoint",
-                "lower_order_final", true,
+                "lower_order_final", false,
                 "use_karras_sigmas", false,
                 "final_sigmas_type", "zero",
                 "lambda_min_clipped", Double.NEGATIVE_INFINITY,
@@ -41,28 +40,28 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
 
     DpmSolverSinglestepScheduler(SchedulerConfig config) {
         ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
+        SchedulerConfig c = config;
         String alg = config.getString("algorithm_type");
         if ("deis".equals(alg)) {
-            values.put("algorithm_type", "dpmsolver++");
+            c = c.with("algorithm_type", "dpmsolver++");
         } else if (!"dpmsolver".equals(alg) && !"dpmsolver++".equals(alg)) {
             throw NoiseSchedules.unsupported("algorithm_type", alg);
         }
         String st = config.getString("solver_type");
         if (List.of("logrho", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "midpoint");
+            c = c.with("solver_type", "midpoint");
         } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
             throw NoiseSchedules.unsupported("solver_type", st);
         }
         String finalType = config.getString("final_sigmas_type");
-        if (!"dpmsolver++".equals(values.get("algorithm_type")) && "zero".equals(finalType)) {
+        if (!"dpmsolver++".equals(c.getString("algorithm_type")) && "zero".equals(finalType)) {
             throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
-                    + values.get("algorithm_type") + "; choose 'sigma_min'");
+                    + c.getString("algorithm_type") + "; choose 'sigma_min'");
         }
         if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
             throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
         }
-        this.config = new SchedulerConfig(config.className(), values);
+        this.config = c;
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
         this.numTrain = this.config.getInt("num_train_timesteps");
@@ -159,17 +158,27 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
         boolean lowerOrderFinal = config.getBoolean("lower_order_final")
                 || n % solverOrder != 0
                 || "zero".equals(config.getString("final_sigmas_type"));
-        return new Run(ts, VpSchedulerRun.withLast(sig, last), n, orderList(n, lowerOrderFinal));
+        Map<String, Object> changes = lowerOrderFinal && !config.getBoolean("lower_order_final")
+                ? Map.of("lower_order_final", true)
+                : Map.of();
+        return new Run(ts, VpSchedulerRun.withLast(sig, last), n, orderList(n, lowerOrderFinal), changes);
     }
 
     /** One DPM-Solver singlestep generation. */
     final class Run extends VpSchedulerRun {
         private final int[] orderList;
+        private final Map<String, Object> configChanges;
         private NDArray blockSample;
 
-        Run(double[] ts, float[] sigmas, int n, int[] orderList) {
+        Run(double[] ts, float[] sigmas, int n, int[] orderList, Map<String, Object> configChanges) {
             super(ts, sigmas, n, solverOrder);
             this.orderList = orderList;
+            this.configChanges = configChanges;
+        }
+
+        @Override
+        public Map<String, Object> configChanges() {
+            return configChanges;
         }
 
         @Override

@@ -47,7 +47,11 @@ public final class UniPcMultistepScheduler implements Scheduler {
             throw NoiseSchedules.unsupported("solver_p", config.get("solver_p"));
         }
         String st = config.getString("solver_type");
-        if (!"bh1".equals(st) && !"bh2".equals(st)) {
+        if (List.of("midpoint", "heun", "logrho").contains(st)) {
+            // diffusers maps the other solvers' types to bh2 (so schedulers can be switched with from_config)
+            config = config.with("solver_type", "bh2");
+            st = "bh2";
+        } else if (!"bh1".equals(st) && !"bh2".equals(st)) {
             throw NoiseSchedules.unsupported("solver_type", st);
         }
         this.config = config;
