@@ -46,11 +46,28 @@ final class ConfigDefaults {
         }
     }
 
-    /** Validates the number of inference steps. */
-    static void checkSteps(int n, int numTrain) {
-        if (n <= 0 || n > numTrain) {
-            throw new IllegalArgumentException(
-                    "numInferenceSteps must be in [1, " + numTrain + "], got " + n);
+    /**
+     * diffusers' constructor-time {@code register_to_config} for a solver key: a value in {@code mapped} becomes
+     * {@code target}; {@code target} and the {@code accepted} values stay; anything else is unsupported.
+     */
+    static SchedulerConfig mapValue(
+            SchedulerConfig c, String key, String target, List<String> mapped, List<String> accepted) {
+        String v = c.getString(key);
+        if (mapped.contains(v)) {
+            return c.with(key, target);
         }
+        if (!target.equals(v) && !accepted.contains(v)) {
+            throw NoiseSchedules.unsupported(key, v);
+        }
+        return c;
+    }
+
+    /** {@code solver_order}, checked to lie in [1, max]. */
+    static int solverOrder(SchedulerConfig c, int max) {
+        int order = c.getInt("solver_order");
+        if (order < 1 || order > max) {
+            throw NoiseSchedules.unsupported("solver_order", order);
+        }
+        return order;
     }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
  * Port of diffusers' {@code DEISMultistepScheduler}: diffusion exponential integrator sampler (log-rho
  * polynomial extrapolation of ε, order 1–3) over sigmas ending at σ_min.
  */
-public final class DeisMultistepScheduler implements Scheduler {
+public final class DeisMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DEISMultistepScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -27,57 +27,21 @@ public final class DeisMultistepScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
 
     DeisMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        SchedulerConfig c = config;
-        String alg = config.getString("algorithm_type");
-        if ("dpmsolver".equals(alg) || "dpmsolver++".equals(alg)) {
-            c = c.with("algorithm_type", "deis");
-        } else if (!"deis".equals(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (List.of("midpoint", "heun", "bh1", "bh2").contains(st)) {
-            c = c.with("solver_type", "logrho");
-        } else if (!"logrho".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = c;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.solverOrder = config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(normalize(config));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
+    }
+
+    /** diffusers maps the DPM solvers' algorithm and solver types onto DEIS's own, so schedulers can be switched. */
+    private static SchedulerConfig normalize(SchedulerConfig c) {
+        c = ConfigDefaults.mapValue(c, "algorithm_type", "deis", List.of("dpmsolver", "dpmsolver++"), List.of());
+        return ConfigDefaults.mapValue(c, "solver_type", "logrho", List.of("midpoint", "heun", "bh1", "bh2"), List.of());
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
         float[] sig;

@@ -1,15 +1,16 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Port of diffusers' {@code DPMSolverMultistepScheduler}: DPM-Solver / DPM-Solver++ (and their SDE variants),
  * multistep of order 1–3, with Karras or Lu lambdas sigmas and {@code final_sigmas_type} "zero" or "sigma_min".
  */
-public final class DpmSolverMultistepScheduler implements Scheduler {
+public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DPMSolverMultistepScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -32,70 +33,41 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final String algorithm;
     private final String solverType;
 
     DpmSolverMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        SchedulerConfig c = config;
-        String alg = config.getString("algorithm_type");
-        if ("deis".equals(alg)) {
-            c = c.with("algorithm_type", "dpmsolver++");
-        } else if (!java.util.List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")
-                .contains(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (java.util.List.of("logrho", "bh1", "bh2").contains(st)) {
-            c = c.with("solver_type", "midpoint");
-        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = c;
+        super(normalize(config, List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")));
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
-        String finalType = this.config.getString("final_sigmas_type");
-        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("sde-dpmsolver++") && "zero".equals(finalType)) {
+        requireFinalSigmas(this.config, algorithm.equals("dpmsolver++") || algorithm.equals("sde-dpmsolver++"));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
+    }
+
+    /**
+     * diffusers maps DEIS's algorithm and the other solvers' types onto the DPM solvers' own (so schedulers can be
+     * switched); shared with {@link DpmSolverSinglestepScheduler}.
+     */
+    static SchedulerConfig normalize(SchedulerConfig c, List<String> algorithms) {
+        c = ConfigDefaults.mapValue(c, "algorithm_type", "dpmsolver++", List.of("deis"), algorithms);
+        return ConfigDefaults.mapValue(c, "solver_type", "midpoint", List.of("logrho", "bh1", "bh2"), List.of("heun"));
+    }
+
+    /** A zero final sigma needs a data-prediction algorithm; the final sigma is "zero" or "sigma_min". */
+    static void requireFinalSigmas(SchedulerConfig c, boolean zeroAllowed) {
+        String finalType = c.getString("final_sigmas_type");
+        if (!zeroAllowed && "zero".equals(finalType)) {
             throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
-                    + algorithm + "; choose 'sigma_min'");
+                    + c.getString("algorithm_type") + "; choose 'sigma_min'");
         }
         if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
             throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
         }
-        this.numTrain = this.config.getInt("num_train_timesteps");
-        this.solverOrder = this.config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain - clipped);

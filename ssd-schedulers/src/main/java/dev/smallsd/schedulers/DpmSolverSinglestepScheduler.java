@@ -9,9 +9,9 @@ import java.util.Map;
  * Port of diffusers' {@code DPMSolverSinglestepScheduler}: singlestep DPM-Solver / DPM-Solver++ of order 1–3, each
  * block of {@code order} steps integrating from the sample at the block's start.
  */
-public final class DpmSolverSinglestepScheduler implements Scheduler {
+public final class DpmSolverSinglestepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DPMSolverSinglestepScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -29,64 +29,16 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
                 "variance_type", null);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final String algorithm;
     private final String solverType;
 
     DpmSolverSinglestepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        SchedulerConfig c = config;
-        String alg = config.getString("algorithm_type");
-        if ("deis".equals(alg)) {
-            c = c.with("algorithm_type", "dpmsolver++");
-        } else if (!"dpmsolver".equals(alg) && !"dpmsolver++".equals(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (List.of("logrho", "bh1", "bh2").contains(st)) {
-            c = c.with("solver_type", "midpoint");
-        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        String finalType = config.getString("final_sigmas_type");
-        if (!"dpmsolver++".equals(c.getString("algorithm_type")) && "zero".equals(finalType)) {
-            throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
-                    + c.getString("algorithm_type") + "; choose 'sigma_min'");
-        }
-        if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
-            throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
-        }
-        this.config = c;
+        super(DpmSolverMultistepScheduler.normalize(config, List.of("dpmsolver", "dpmsolver++")));
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
-        this.numTrain = this.config.getInt("num_train_timesteps");
-        this.solverOrder = this.config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
-    }
-
-    @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
+        DpmSolverMultistepScheduler.requireFinalSigmas(this.config, "dpmsolver++".equals(algorithm));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
     }
 
     /** diffusers' {@code get_order_list}. */
@@ -133,8 +85,7 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
     }
 
     @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
         double[] lin = NoiseSchedules.npLinspace(0, numTrain - 1 - clipped, n + 1, true);

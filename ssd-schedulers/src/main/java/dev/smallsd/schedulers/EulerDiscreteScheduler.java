@@ -7,9 +7,9 @@ import java.util.Map;
  * Port of diffusers' {@code EulerDiscreteScheduler}: Euler steps over sigmas (Karras et al. 2022, Algorithm 2),
  * optionally with Karras sigmas and churn ({@link StepOptions#sChurn()}).
  */
-public final class EulerDiscreteScheduler implements Scheduler {
+public final class EulerDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "EulerDiscreteScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("EulerDiscreteScheduler", EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -24,40 +24,16 @@ public final class EulerDiscreteScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
 
     EulerDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
+        super(config);
         if (!"discrete".equals(config.getString("timestep_type"))) {
             throw NoiseSchedules.unsupported("timestep_type", config.getString("timestep_type"));
         }
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
         double[] sig;

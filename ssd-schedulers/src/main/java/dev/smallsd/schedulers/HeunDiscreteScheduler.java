@@ -7,9 +7,9 @@ import java.util.Map;
  * Port of diffusers' {@code HeunDiscreteScheduler}: Heun's second-order method (Karras et al. 2022, Algorithm 1);
  * two model calls per step over doubled timesteps, the last call a plain Euler step.
  */
-public final class HeunDiscreteScheduler implements Scheduler {
+public final class HeunDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "HeunDiscreteScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("HeunDiscreteScheduler", HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
@@ -21,37 +21,13 @@ public final class HeunDiscreteScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
 
     HeunDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
         double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);

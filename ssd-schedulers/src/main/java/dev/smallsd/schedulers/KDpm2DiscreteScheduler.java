@@ -7,9 +7,9 @@ import java.util.Map;
  * Port of diffusers' {@code KDPM2DiscreteScheduler}: DPM-Solver-2 (Karras et al. 2022), a midpoint step through the
  * geometric mean of neighbouring sigmas; two model calls per step.
  */
-public final class KDpm2DiscreteScheduler implements Scheduler {
+public final class KDpm2DiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "KDPM2DiscreteScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("KDPM2DiscreteScheduler", KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
@@ -19,32 +19,9 @@ public final class KDpm2DiscreteScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
 
     KDpm2DiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
-    }
-
-    @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
+        super(config);
     }
 
     /** cat(x[:1], x[1:].repeat_interleave(2), x[-1:]). */
@@ -61,8 +38,7 @@ public final class KDpm2DiscreteScheduler implements Scheduler {
     }
 
     @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
         double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);

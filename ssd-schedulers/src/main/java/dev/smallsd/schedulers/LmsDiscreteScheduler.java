@@ -13,9 +13,9 @@ import java.util.Map;
  * coefficients of the Lagrange basis polynomials (computed exactly by Gauss–Legendre quadrature, where diffusers
  * uses {@code scipy.integrate.quad}).
  */
-public final class LmsDiscreteScheduler implements Scheduler {
+public final class LmsDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "LMSDiscreteScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("LMSDiscreteScheduler", LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
     private static final int ORDER = 4;
 
     static Map<String, Object> defaults() {
@@ -29,37 +29,13 @@ public final class LmsDiscreteScheduler implements Scheduler {
     private static final double[] GL_X = {-Math.sqrt(3.0 / 5.0), 0.0, Math.sqrt(3.0 / 5.0)};
     private static final double[] GL_W = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
 
     LmsDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
         double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);

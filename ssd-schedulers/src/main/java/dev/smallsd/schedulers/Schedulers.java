@@ -7,14 +7,14 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Builds schedulers with diffusers' {@code from_config} semantics.
@@ -31,35 +31,13 @@ import java.util.function.Supplier;
  */
 public final class Schedulers {
 
-    private record Entry(Supplier<Map<String, Object>> defaults, Function<SchedulerConfig, Scheduler> factory) {}
-
-    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+    /** The classes {@link SchedulerType} names, by diffusers class name, in declaration order. */
+    private static final Map<String, SchedulerClass> REGISTRY = new LinkedHashMap<>();
 
     static {
-        REGISTRY.put(PndmScheduler.CLASS_NAME, new Entry(PndmScheduler::defaults, PndmScheduler::new));
-        REGISTRY.put(DdimScheduler.CLASS_NAME, new Entry(DdimScheduler::defaults, DdimScheduler::new));
-        REGISTRY.put(DdpmScheduler.CLASS_NAME, new Entry(DdpmScheduler::defaults, DdpmScheduler::new));
-        REGISTRY.put(DpmSolverMultistepScheduler.CLASS_NAME,
-                new Entry(DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new));
-        REGISTRY.put(DpmSolverSinglestepScheduler.CLASS_NAME,
-                new Entry(DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new));
-        REGISTRY.put(EulerDiscreteScheduler.CLASS_NAME,
-                new Entry(EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new));
-        REGISTRY.put(EulerAncestralDiscreteScheduler.CLASS_NAME,
-                new Entry(EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new));
-        REGISTRY.put(LmsDiscreteScheduler.CLASS_NAME,
-                new Entry(LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new));
-        REGISTRY.put(HeunDiscreteScheduler.CLASS_NAME,
-                new Entry(HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new));
-        REGISTRY.put(KDpm2DiscreteScheduler.CLASS_NAME,
-                new Entry(KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new));
-        REGISTRY.put(KDpm2AncestralDiscreteScheduler.CLASS_NAME,
-                new Entry(KDpm2AncestralDiscreteScheduler::defaults, KDpm2AncestralDiscreteScheduler::new));
-        REGISTRY.put(UniPcMultistepScheduler.CLASS_NAME,
-                new Entry(UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new));
-        REGISTRY.put(DeisMultistepScheduler.CLASS_NAME,
-                new Entry(DeisMultistepScheduler::defaults, DeisMultistepScheduler::new));
-        REGISTRY.put(LcmScheduler.CLASS_NAME, new Entry(LcmScheduler::defaults, LcmScheduler::new));
+        for (SchedulerType t : SchedulerType.values()) {
+            REGISTRY.putIfAbsent(t.className(), t.schedulerClass());
+        }
     }
 
     private Schedulers() {}
@@ -70,7 +48,7 @@ public final class Schedulers {
      * @return the class names
      */
     public static Set<String> classNames() {
-        return java.util.Collections.unmodifiableSet(REGISTRY.keySet());
+        return Collections.unmodifiableSet(REGISTRY.keySet());
     }
 
     /**
@@ -248,24 +226,24 @@ public final class Schedulers {
                     : (Object) n.doubleValue();
         }
         if (v instanceof double[] arr) {
-            List<Object> list = new java.util.ArrayList<>();
+            List<Object> list = new ArrayList<>();
             for (double d : arr) {
                 list.add(d);
             }
-            return java.util.Collections.unmodifiableList(list);
+            return Collections.unmodifiableList(list);
         }
         if (v instanceof List<?> list) {
-            List<Object> copy = new java.util.ArrayList<>();
+            List<Object> copy = new ArrayList<>();
             for (Object o : list) {
                 copy.add(normalize(o));
             }
-            return java.util.Collections.unmodifiableList(copy);
+            return Collections.unmodifiableList(copy);
         }
         return v;
     }
 
-    private static Entry entry(String className) {
-        Entry e = REGISTRY.get(className);
+    private static SchedulerClass entry(String className) {
+        SchedulerClass e = REGISTRY.get(className);
         if (e == null) {
             throw new IllegalArgumentException(
                     "unknown scheduler class '" + className + "'; supported: " + REGISTRY.keySet());

@@ -10,9 +10,9 @@ import java.util.Set;
  * Port of diffusers' {@code UniPCMultistepScheduler}: unified predictor–corrector (UniP-p / UniC-p, B(h) variants
  * bh1 / bh2) over sigmas ending at σ_min.
  */
-public final class UniPcMultistepScheduler implements Scheduler {
+public final class UniPcMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "UniPCMultistepScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -31,66 +31,30 @@ public final class UniPcMultistepScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final boolean predictX0;
     private final boolean bh1;
     private final Set<Integer> disableCorrector = new HashSet<>();
 
     UniPcMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        if (config.get("solver_p") != null) {
-            throw NoiseSchedules.unsupported("solver_p", config.get("solver_p"));
+        // diffusers maps the other solvers' types to bh2, so schedulers can be switched
+        super(ConfigDefaults.mapValue(config, "solver_type", "bh2", List.of("midpoint", "heun", "logrho"),
+                List.of("bh1")));
+        if (this.config.get("solver_p") != null) {
+            throw NoiseSchedules.unsupported("solver_p", this.config.get("solver_p"));
         }
-        String st = config.getString("solver_type");
-        if (List.of("midpoint", "heun", "logrho").contains(st)) {
-            // diffusers maps the other solvers' types to bh2 (so schedulers can be switched with from_config)
-            config = config.with("solver_type", "bh2");
-            st = "bh2";
-        } else if (!"bh1".equals(st) && !"bh2".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = config;
-        this.bh1 = "bh1".equals(st);
-        this.predictX0 = config.getBoolean("predict_x0");
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.solverOrder = config.getInt("solver_order");
-        if (solverOrder < 1) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        Object dc = config.get("disable_corrector");
-        if (dc instanceof List<?> list) {
+        this.bh1 = "bh1".equals(this.config.getString("solver_type"));
+        this.predictX0 = this.config.getBoolean("predict_x0");
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, Integer.MAX_VALUE);
+        if (this.config.get("disable_corrector") instanceof List<?> list) {
             for (Object v : list) {
                 disableCorrector.add(((Number) v).intValue());
             }
         }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
         float[] sig;
