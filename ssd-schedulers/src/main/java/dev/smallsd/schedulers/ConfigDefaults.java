@@ -24,6 +24,18 @@ final class ConfigDefaults {
         return Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The keys the multistep/singlestep solvers (DPM-Solver, DEIS, UniPC) all start with — linear betas from 1e-4 to
+     * 0.02, {@code solver_order} 2, epsilon prediction, no thresholding — then the given key/value pairs.
+     */
+    static Map<String, Object> solver(Object... keyValues) {
+        Object[] all = new Object[keyValues.length + 10];
+        System.arraycopy(new Object[] {"solver_order", 2, "prediction_type", "epsilon", "thresholding", false,
+            "dynamic_thresholding_ratio", 0.995, "sample_max_value", 1.0}, 0, all, 0, 10);
+        System.arraycopy(keyValues, 0, all, 10, keyValues.length);
+        return of(0.0001, 0.02, "linear", all);
+    }
+
     /** An empty list value. */
     static List<Object> emptyList() {
         return List.of();

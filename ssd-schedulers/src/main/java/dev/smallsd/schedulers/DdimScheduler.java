@@ -67,9 +67,7 @@ public final class DdimScheduler extends BaseScheduler {
             float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
             float b = 1.0f - a;
             double eta = o.eta();
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 NDArray predEpsilon = modelOutput;
                 if (config.getBoolean("clip_sample")) {

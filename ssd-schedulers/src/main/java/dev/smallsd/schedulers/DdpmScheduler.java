@@ -22,7 +22,6 @@ public final class DdpmScheduler extends BaseScheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-
     DdpmScheduler(SchedulerConfig config) {
         super(config);
     }
@@ -59,9 +58,7 @@ public final class DdpmScheduler extends BaseScheduler {
             float bp = 1.0f - ap;
             float curAlpha = a / ap;
             float curBeta = 1.0f - curAlpha;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 if (config.getBoolean("clip_sample")) {
                     float r = (float) config.getDouble("clip_sample_range");

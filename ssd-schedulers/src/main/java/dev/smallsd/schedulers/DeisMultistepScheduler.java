@@ -13,12 +13,7 @@ public final class DeisMultistepScheduler extends BaseScheduler {
     static final SchedulerClass CLASS = new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "deis",
                 "solver_type", "logrho",
                 "lower_order_final", true,
@@ -42,21 +37,8 @@ public final class DeisMultistepScheduler extends BaseScheduler {
 
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
-        int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
-        float[] sig;
-        if (config.getBoolean("use_karras_sigmas")) {
-            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
-            }
-            sig = VpSchedulerRun.withLast(k, k[n - 1]);
-        } else {
-            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
-                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
-        }
-        return new Run(ts, sig, ts.length);
+        VpSchedule schedule = multistepSchedule(numInferenceSteps);
+        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
     }
 
     /** One DEIS generation. */
@@ -74,9 +56,7 @@ public final class DeisMultistepScheduler extends BaseScheduler {
             boolean lowerFinal = stepIndex == len - 1 && config.getBoolean("lower_order_final") && len < 15;
             boolean lowerSecond = stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 historyIn(s);
                 float sigma = sigmas[stepIndex];
                 float alpha = VpMath.alpha(sigma);

@@ -13,12 +13,7 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
     static final SchedulerClass CLASS = new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "dpmsolver++",
                 "solver_type", "midpoint",
                 "lower_order_final", true,
@@ -54,6 +49,11 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
         return ConfigDefaults.mapValue(c, "solver_type", "midpoint", List.of("logrho", "bh1", "bh2"), List.of("heun"));
     }
 
+    /** The last sigma by {@code final_sigmas_type}: σ_min or 0. */
+    double finalSigma() {
+        return "sigma_min".equals(config.getString("final_sigmas_type")) ? sigmaMin() : 0.0;
+    }
+
     /** A zero final sigma needs a data-prediction algorithm; the final sigma is "zero" or "sigma_min". */
     static void requireFinalSigmas(SchedulerConfig c, boolean zeroAllowed) {
         String finalType = c.getString("final_sigmas_type");
@@ -73,28 +73,21 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain - clipped);
         double[] sig;
         if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
+            sig = karrasSigmas(n);
+            ts = roundedTimestepsOfSigmas(sig);
         } else if (config.getBoolean("use_lu_lambdas")) {
             double lambdaMin = logSigmas[0];
             double lambdaMax = logSigmas[numTrain - 1];
             double[] ramp = NoiseSchedules.npLinspace(0, 1, n, true);
             sig = new double[n];
-            ts = new double[n];
             for (int i = 0; i < n; i++) {
                 sig[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
             }
+            ts = roundedTimestepsOfSigmas(sig);
         } else {
             sig = NoiseSchedules.interp(ts, trainSigmas);
         }
-        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
-                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
-                : 0.0;
-        return new Run(ts, VpSchedulerRun.withLast(sig, last), ts.length);
+        return new Run(ts, VpSchedulerRun.withLast(sig, finalSigma()), ts.length);
     }
 
     /** One DPM-Solver multistep generation. */
@@ -116,9 +109,7 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
             boolean lowerOrderSecond =
                     stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 historyIn(s);
                 NDArray converted = algorithm.endsWith("dpmsolver++")
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])

@@ -14,12 +14,7 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
     static final SchedulerClass CLASS = new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "dpmsolver++",
                 "solver_type", "midpoint",
                 "lower_order_final", false,
@@ -95,16 +90,12 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
         }
         double[] sig;
         if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
+            sig = karrasSigmas(n);
+            ts = roundedTimestepsOfSigmas(sig);
         } else {
             sig = NoiseSchedules.interp(ts, trainSigmas);
         }
-        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
-                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
-                : 0.0;
+        double last = "sigma_min".equals(config.getString("final_sigmas_type")) ? sigmaMin() : 0.0;
         // set_timesteps switches lower_order_final on for uneven steps or a zero final sigma
         boolean lowerOrderFinal = config.getBoolean("lower_order_final")
                 || n % solverOrder != 0
@@ -146,10 +137,7 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
             ensureStepIndex(t);
             NDArray dropped = null;
             NDArray oldBlock = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(blockSample);
+            try (Scope s = new Scope(sample, modelOutput, blockSample)) {
                 historyIn(s);
                 NDArray converted = "dpmsolver++".equals(algorithm)
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])

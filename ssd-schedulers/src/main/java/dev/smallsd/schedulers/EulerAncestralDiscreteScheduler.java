@@ -16,7 +16,6 @@ public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-
     EulerAncestralDiscreteScheduler(SchedulerConfig config) {
         super(config);
     }
@@ -24,7 +23,7 @@ public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, numInferenceSteps, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+        double[] sig = NoiseSchedules.interp(ts, trainSigmas);
         return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), numInferenceSteps);
     }
 
@@ -49,9 +48,7 @@ public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
             float to = sigmas[stepIndex + 1];
             float up = (float) Math.sqrt(to * to * (from * from - to * to) / (from * from));
             float down = (float) Math.sqrt(to * to - up * up);
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigma));
                 NDArray derivative = sample.sub(predOriginal).div(sigma);
                 float dt = down - sigma;

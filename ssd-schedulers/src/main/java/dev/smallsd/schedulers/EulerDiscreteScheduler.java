@@ -24,7 +24,6 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-
     EulerDiscreteScheduler(SchedulerConfig config) {
         super(config);
         if (!"discrete".equals(config.getString("timestep_type"))) {
@@ -39,7 +38,7 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
         double[] sig;
         String interpolation = config.getString("interpolation_type");
         if ("linear".equals(interpolation)) {
-            sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+            sig = NoiseSchedules.interp(ts, trainSigmas);
         } else if ("log_linear".equals(interpolation)) {
             float[] lin = NoiseSchedules.torchLinspaceF32(
                     Math.log(trainSigmas[trainSigmas.length - 1]), Math.log(trainSigmas[0]), n + 1);
@@ -56,10 +55,7 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
             double sMin = min != null ? config.getDouble("sigma_min") : sig[sig.length - 1];
             double sMax = max != null ? config.getDouble("sigma_max") : sig[0];
             sig = NoiseSchedules.karras(sMin, sMax, n);
-            ts = new double[sig.length];
-            for (int i = 0; i < sig.length; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
+            ts = timestepsOfSigmas(sig);
         }
         return new Run(NoiseSchedules.toF32(ts), SigmaSchedulerRun.withZeroF32(sig), n);
     }
@@ -84,9 +80,7 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
             double gamma = o.sTmin() <= sigma && sigma <= o.sTmax()
                     ? Math.min(o.sChurn() / (sigmas.length - 1), Math.sqrt(2) - 1)
                     : 0.0;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray z = s.noise(noise, modelOutput);
                 float sigmaHat = sigma * (float) (gamma + 1);
                 NDArray x = sample;

@@ -21,7 +21,6 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
                 "steps_offset", 0);
     }
 
-
     HeunDiscreteScheduler(SchedulerConfig config) {
         super(config);
     }
@@ -29,15 +28,9 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, false);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
         // cat(sigmas[:1], sigmas[1:-1].repeat_interleave(2), sigmas[-1:])
         float[] sigmas = new float[2 * n];
@@ -85,11 +78,7 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
             float sigmaHat = sigma;
             NDArray oldDerivative = null;
             NDArray oldSample = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(prevDerivative);
-                s.in(firstSample);
+            try (Scope s = new Scope(sample, modelOutput, prevDerivative, firstSample)) {
                 float sigmaInput = first ? sigmaHat : sigmaNext;
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
                 if (config.getBoolean("clip_sample")) {

@@ -19,7 +19,6 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
                 "steps_offset", 0);
     }
 
-
     KDpm2DiscreteScheduler(SchedulerConfig config) {
         super(config);
     }
@@ -40,15 +39,9 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, true);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
         float[] interpol = new float[base.length];
         for (int i = 0; i < base.length; i++) {
@@ -110,10 +103,7 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
             }
             float sigmaHat = sigma;
             NDArray old = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(firstSample);
+            try (Scope s = new Scope(sample, modelOutput, firstSample)) {
                 float sigmaInput = first ? sigmaHat : sigmaInterpol;
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
                 NDArray prev;

@@ -101,9 +101,7 @@ public final class LcmScheduler extends BaseScheduler {
             float scaled = (float) timestep * (float) config.getDouble("timestep_scaling");
             float cSkip = sigmaData * sigmaData / (scaled * scaled + sigmaData * sigmaData);
             float cOut = scaled / (float) Math.sqrt(scaled * scaled + sigmaData * sigmaData);
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 if (config.getBoolean("clip_sample")) {
                     float r = (float) config.getDouble("clip_sample_range");

@@ -29,7 +29,6 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
     private static final double[] GL_X = {-Math.sqrt(3.0 / 5.0), 0.0, Math.sqrt(3.0 / 5.0)};
     private static final double[] GL_W = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
 
-
     LmsDiscreteScheduler(SchedulerConfig config) {
         super(config);
     }
@@ -37,15 +36,9 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, false);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), n);
     }
 
@@ -99,9 +92,7 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
             ensureStepIndex(t);
             float sigma = sigmas[stepIndex];
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 for (NDArray d : derivatives) {
                     s.in(d);
                 }

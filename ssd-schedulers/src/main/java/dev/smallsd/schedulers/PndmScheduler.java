@@ -115,11 +115,7 @@ public final class PndmScheduler extends BaseScheduler {
             int prevTimestep = timestep - diffToPrev;
             int ts = (int) prkTimesteps[counter / 4 * 4];
             NDArray old = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(curSample);
-                s.in(curModelOutput);
+            try (Scope s = new Scope(sample, modelOutput, curSample, curModelOutput)) {
                 NDArray mo = modelOutput;
                 if (counter % 4 == 0) {
                     NDArray add = modelOutput.mul((float) (1.0 / 6));
@@ -151,10 +147,7 @@ public final class PndmScheduler extends BaseScheduler {
             }
             int prevTimestep = timestep - numTrain / n;
             NDArray toRelease = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(curSample);
+            try (Scope s = new Scope(sample, modelOutput, curSample)) {
                 for (NDArray e : ets) {
                     s.in(e);
                 }

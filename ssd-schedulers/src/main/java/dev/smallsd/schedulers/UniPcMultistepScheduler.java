@@ -15,12 +15,7 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
     static final SchedulerClass CLASS = new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "predict_x0", true,
                 "solver_type", "bh2",
                 "lower_order_final", true,
@@ -55,21 +50,8 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
 
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
-        int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
-        float[] sig;
-        if (config.getBoolean("use_karras_sigmas")) {
-            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
-            }
-            sig = VpSchedulerRun.withLast(k, k[n - 1]);
-        } else {
-            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
-                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
-        }
-        return new Run(ts, sig, ts.length);
+        VpSchedule schedule = multistepSchedule(numInferenceSteps);
+        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
     }
 
     /** One UniPC generation. */
@@ -89,10 +71,7 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
                     stepIndex > 0 && !disableCorrector.contains(stepIndex - 1) && lastSample != null;
             NDArray dropped = null;
             NDArray oldLast = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(lastSample);
+            try (Scope s = new Scope(sample, modelOutput, lastSample)) {
                 historyIn(s);
                 NDArray converted = predictX0
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])
