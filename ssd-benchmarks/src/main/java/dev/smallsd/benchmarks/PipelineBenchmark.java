@@ -16,7 +16,6 @@ import dev.smallsd.vae.AutoencoderKL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
@@ -38,11 +37,7 @@ public class PipelineBenchmark extends SingleShotBenchmark {
 
     /** The instance of one trial. */
     @State(Scope.Benchmark)
-    public static class PipelineState extends ComponentState<SmallStableDiffusion> {
-        /** Image width and height in pixels. */
-        @Param({"256", "512"})
-        public int size;
-
+    public static class PipelineState extends SizedComponentState<SmallStableDiffusion> {
         @Override
         protected SmallStableDiffusion build(ModelDirectory architecture, Weights weights) {
             Path tokenizerDir = Path.of(System.getProperty(FIXTURES_PROPERTY, "../shared/fixtures"))

@@ -6,7 +6,6 @@ import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.unet.UNet2DConditionModel;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
@@ -18,11 +17,7 @@ public class UNetBenchmark extends SingleShotBenchmark {
 
     /** The UNet and its inputs. */
     @State(Scope.Benchmark)
-    public static class UNetState extends ComponentState<UNet2DConditionModel> {
-        /** Image size in pixels (latents are {@code size/8}). */
-        @Param({"256", "512"})
-        public int size;
-
+    public static class UNetState extends SizedComponentState<UNet2DConditionModel> {
         NDArray sample;
         NDArray timesteps;
         NDArray context;
@@ -34,10 +29,7 @@ public class UNetBenchmark extends SingleShotBenchmark {
 
         @Override
         protected void prepareInputs(UNet2DConditionModel unet, NDManager manager) {
-            if (size < 8 || size % 8 != 0) {
-                throw new IllegalArgumentException("parameter size=" + size + " must be a positive multiple of 8");
-            }
-            int latent = size / 8;
+            int latent = latentSide(8);
             sample = Inputs.normal(manager, 1, 2, unet.config().inChannels(), latent, latent);
             timesteps = manager.create(new float[] {500f, 500f});
             context = Inputs.normal(manager, 2, 2, 77, unet.config().crossAttentionDim());

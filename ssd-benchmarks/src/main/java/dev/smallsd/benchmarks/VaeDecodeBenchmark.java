@@ -6,7 +6,6 @@ import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.vae.AutoencoderKL;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
@@ -15,11 +14,7 @@ public class VaeDecodeBenchmark extends SingleShotBenchmark {
 
     /** The VAE and one latent. */
     @State(Scope.Benchmark)
-    public static class VaeState extends ComponentState<AutoencoderKL> {
-        /** Image size in pixels. */
-        @Param({"256", "512"})
-        public int size;
-
+    public static class VaeState extends SizedComponentState<AutoencoderKL> {
         NDArray latents;
 
         @Override
@@ -29,11 +24,8 @@ public class VaeDecodeBenchmark extends SingleShotBenchmark {
 
         @Override
         protected void prepareInputs(AutoencoderKL vae, NDManager manager) {
-            int f = vae.config().spatialFactor();
-            if (size < f || size % f != 0) {
-                throw new IllegalArgumentException("parameter size=" + size + " must be a positive multiple of " + f);
-            }
-            latents = Inputs.normal(manager, 3, 1, vae.config().latentChannels(), size / f, size / f);
+            int side = latentSide(vae.config().spatialFactor());
+            latents = Inputs.normal(manager, 3, 1, vae.config().latentChannels(), side, side);
         }
     }
 

@@ -69,20 +69,14 @@ class SafetyConfigsTest {
                  "vision_config_dict": {"hidden_size": 1024, "intermediate_size": 4096, "num_attention_heads": 16,
                                         "num_hidden_layers": 24, "patch_size": 14}}
                 """);
-        SafetyCheckerConfig c = SafetyCheckerConfig.read(file);
-        assertThat(c.projectionDim()).isEqualTo(768);
-        assertThat(c.visionConfig()).isEqualTo(new ClipVisionConfig(1024, 4096, 24, 16, 224, 14, 3, "quick_gelu",
-                1e-5, 512));
-        assertThat(c.textConfig()).isEqualTo(new ClipTextConfig(49408, 768, 3072, 12, 12, 77, "quick_gelu", 1e-5,
-                512, 49406, 49407, 1));
+        assertThat(SafetyCheckerConfig.read(file)).isEqualTo(new SafetyCheckerConfig(768,
+                new ClipTextConfig(49408, 768, 3072, 12, 12, 77, "quick_gelu", 1e-5, 512, 49406, 49407, 1),
+                new ClipVisionConfig(1024, 4096, 24, 16, 224, 14, 3, "quick_gelu", 1e-5, 512)));
 
         write(file, "{\"vision_config_dict\": {}}");
-        SafetyCheckerConfig d = SafetyCheckerConfig.read(file);
-        assertThat(d.projectionDim()).isEqualTo(512);
-        assertThat(d.visionConfig()).isEqualTo(new ClipVisionConfig(768, 3072, 12, 12, 224, 32, 3, "quick_gelu",
-                1e-5, 512));
-        assertThat(d.textConfig()).isEqualTo(new ClipTextConfig(49408, 512, 2048, 12, 8, 77, "quick_gelu", 1e-5,
-                512, 49406, 49407, 1));
+        assertThat(SafetyCheckerConfig.read(file)).as("transformers' defaults").isEqualTo(new SafetyCheckerConfig(512,
+                new ClipTextConfig(49408, 512, 2048, 12, 8, 77, "quick_gelu", 1e-5, 512, 49406, 49407, 1),
+                new ClipVisionConfig(768, 3072, 12, 12, 224, 32, 3, "quick_gelu", 1e-5, 512)));
 
         write(file, "{\"vision_config\": {\"hidden_size\": 64, \"patch_size\": 16},"
                 + " \"vision_config_dict\": {\"hidden_size\": 192}}");
