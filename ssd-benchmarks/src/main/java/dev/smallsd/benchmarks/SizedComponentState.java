@@ -1,12 +1,15 @@
 package dev.smallsd.benchmarks;
 
 import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
 
 /**
  * A {@link ComponentState} measured at several image sizes: JMH runs each benchmark once per {@link #size}.
  *
  * @param <T> the component type
  */
+@State(Scope.Benchmark)
 public abstract class SizedComponentState<T> extends ComponentState<T> {
     /** Image width and height in pixels. */
     @Param({"256", "512"})

@@ -1,7 +1,7 @@
 package dev.smallsd.nn;
 
 /**
- * How many queries {@link Attention#multiHead} processes at once (the counterpart of diffusers' attention slicing,
+ * How many queries {@link ScaledDotProductAttention#multiHead} processes at once (the counterpart of diffusers' attention slicing,
  * sliced along the query axis): either a fixed slice size, or the largest slice whose score matrix
  * {@code [batch·heads, slice, keys]} stays within a byte budget, but never fewer than a minimum number of queries.
  *
@@ -84,7 +84,7 @@ public record AttentionSlicing(int querySlice, long maxScoreBytes, int minQueryS
      * @param batchHeads batch size times number of heads
      * @param queries number of queries
      * @param keys number of keys
-     * @return the queries per slice for {@link Attention#multiHead}; {@code 0} for all at once
+     * @return the queries per slice for {@link ScaledDotProductAttention#multiHead}; {@code 0} for all at once
      */
     public int sliceFor(long batchHeads, long queries, long keys) {
         if (querySlice > 0) {
