@@ -4,38 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import ai.djl.ndarray.NDScope;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
-import dev.smallsd.io.SafeTensors;
-import dev.smallsd.io.SafeTensorsFile;
-import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.testing.Golden;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Path;
+import dev.smallsd.testing.Lazy;
+import dev.smallsd.testing.SeededCase;
+import dev.smallsd.testing.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@code golden/seeded}: diffusers runs where every random draw came from {@code torch.Generator("cpu").manual_seed}.
- * Each case is replayed through the public API with only its seed and request. Core has no safety checker, so the
- * images compared here are the ones the checker leaves untouched (the manifest's {@code nsfw} flag is false); the
- * flagged ones are compared by ssd-safety's tests, which run every case with the checker.
+ * {@code golden/seeded} in ssd-core, which has no safety checker: every case (every mode, {@link SeededCase}) is
+ * replayed through the public API with only its request and seed, and the images diffusers' checker left alone are
+ * compared before any checker: the decoded floats within {@code images_atol} and image 0's PNG within
+ * {@code png_max_level_diff}. Images the reference flagged are black in the fixtures (checked here); comparing the
+ * flags and the filtered images needs the checker and is ssd-safety's {@code SeededGoldenTest}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SeededGoldenTest {
+class SeededUnfilteredGoldenTest {
     private SmallStableDiffusion sd;
     private NDManager manager;
 
@@ -51,98 +49,62 @@ class SeededGoldenTest {
         sd.close();
     }
 
-    static Path seededDir() {
-        return Golden.goldenDir().resolve("seeded");
-    }
-
-    /**
-     * @param c a seeded case of the manifest
-     * @return the request it describes
-     */
-    static GenerationRequest request(JsonObject c) {
-        GenerationRequest.Builder b = GenerationRequest.builder()
-                .prompt(c.get("prompt").getAsString())
-                .steps(c.get("steps").getAsInt())
-                .guidanceScale(c.get("guidance").getAsDouble())
-                .size(c.get("width").getAsInt(), c.get("height").getAsInt())
-                .seed(c.get("seed").getAsLong())
-                .imagesPerPrompt(c.get("images_per_prompt").getAsInt())
-                .scheduler(SchedulerType.fromName(c.get("scheduler").getAsString()));
-        if (c.has("negative") && !c.get("negative").isJsonNull()) {
-            b.negativePrompt(c.get("negative").getAsString());
-        }
-        return b.build();
-    }
+    /** The two runs of one case: the public API, and the same request observed for its decoded floats. */
+    private record Run(GenerationResult result, NDArray decoded) {}
 
     @TestFactory
-    Stream<DynamicTest> seededCases() {
-        JsonObject cases = Golden.readJson(seededDir().resolve("MANIFEST.json")).getAsJsonObject("cases");
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : cases.entrySet()) {
-            String name = e.getKey();
-            JsonObject c = e.getValue().getAsJsonObject();
-            List<Boolean> nsfw = new ArrayList<>();
-            c.getAsJsonArray("nsfw").forEach(x -> nsfw.add(x.getAsBoolean()));
-            tests.add(DynamicTest.dynamicTest(name + " [" + c.get("scheduler").getAsString() + ", seed "
-                    + c.get("seed").getAsLong() + "]", () -> checkCase(name, c, nsfw)));
+    Stream<DynamicNode> seededCases() {
+        List<DynamicNode> nodes = new ArrayList<>();
+        for (SeededCase c : SeededCase.all()) {
+            Supplier<Run> run = Lazy.of(() -> run(c));
+            Tolerance tol = c.imagesTolerance();
+            List<Boolean> nsfw = c.nsfw();
+            List<DynamicTest> tests = new ArrayList<>();
+            tests.add(DynamicTest.dynamicTest(c.name() + " request and image count", () -> {
+                assertThat(run.get().result().seed()).isEqualTo(c.seed());
+                assertThat(run.get().decoded().getShape()).as(c.name() + " decoded images vs image_shape")
+                        .isEqualTo(c.imageShape());
+                assertThat(nsfw).as(c.name() + " nsfw flags, one per image").hasSize((int) c.imageShape().get(0));
+            }));
+            for (int i = 0; i < nsfw.size(); i++) {
+                int image = i;
+                tests.add(nsfw.get(i)
+                        ? DynamicTest.dynamicTest(c.name() + " image " + i + " flagged: black in the reference", () -> {
+                            NDArray golden = c.images(manager).get(image);
+                            assertThat(golden.abs().max().getFloat()).as(c.name() + " flagged image " + image)
+                                    .isZero();
+                        })
+                        : DynamicTest.dynamicTest(c.name() + " image " + i + " float (" + tol + ")", () -> {
+                            NDArray golden = c.images(manager).get(image);
+                            NDArray ours = run.get().decoded().get(image);
+                            tol.assertClose(c.name() + " image " + image, ours, golden);
+                            System.out.printf("%s image %d: max |java - golden| = %.3g (%s)%n", c.name(), image,
+                                    ours.sub(golden).abs().max().getFloat(), tol);
+                        }));
+            }
+            if (!nsfw.get(0)) {
+                tests.add(DynamicTest.dynamicTest(c.name() + ".png within " + c.pngMaxLevelDiff() + " level(s)",
+                        () -> assertThat(c.maxLevelDiffToPng(run.get().result().image()))
+                                .as(c.name() + ".png max level difference")
+                                .isLessThanOrEqualTo(c.pngMaxLevelDiff())));
+            }
+            nodes.add(DynamicContainer.dynamicContainer(c.displayName(), tests));
         }
-        assertThat(tests).as("seeded cases").isNotEmpty();
-        return tests.stream();
+        return nodes.stream();
     }
 
-    private void checkCase(String name, JsonObject c, List<Boolean> nsfw) throws IOException {
-        JsonObject tol = c.getAsJsonObject("tolerance");
-        double atol = tol.get("images_atol").getAsDouble();
-        int maxLevel = tol.get("png_max_level_diff").getAsInt();
-        GenerationRequest request = request(c);
-
-        // floats: the decoded images, observed on a run with only the seed
+    private Run run(SeededCase c) {
+        GenerationRequest request = c.request();
+        GenerationResult result = sd.generate(request);
         NDArray[] decoded = new NDArray[1];
         sd.pipeline().run(request, new PipelineHooks(null, new PipelineHooks.Observer() {
             @Override
             public void onDecoded(NDArray images) {
                 decoded[0] = manager.create(images.toFloatArray(), images.getShape());
-                ai.djl.ndarray.NDScope.unregister(decoded[0]);
+                NDScope.unregister(decoded[0]); // called inside the run's scope: keep the copy
             }
         }), () -> false);
-        // PNG: the public API
-        GenerationResult result = sd.generate(request);
-        assertThat(result.seed()).isEqualTo(c.get("seed").getAsLong());
-
-        try (SafeTensorsFile f = SafeTensors.open(seededDir().resolve(name + ".safetensors"))) {
-            String key = f.names().iterator().next();
-            NDArray golden = f.load(key, manager);
-            assertThat(decoded[0].getShape()).isEqualTo(golden.getShape());
-            int checked = 0;
-            for (int i = 0; i < nsfw.size(); i++) {
-                if (nsfw.get(i)) {
-                    continue; // replaced by black in the reference; ssd-safety checks it
-                }
-                Golden.assertClose(name + " image " + i, decoded[0].get(i), golden.get(i), new Golden.Tolerance(atol, 0));
-                checked++;
-            }
-            if (!nsfw.get(0)) {
-                BufferedImage png = ImageIO.read(seededDir().resolve(name + ".png").toFile());
-                assertThat(maxLevelDiff(result.image(), png)).as(name + " PNG grey levels").isLessThanOrEqualTo(maxLevel);
-                checked++;
-            }
-            assertThat(checked + nsfw.stream().filter(b -> b).count()).isGreaterThan(0);
-        }
-    }
-
-    static int maxLevelDiff(BufferedImage a, BufferedImage b) {
-        assertThat(a.getWidth()).isEqualTo(b.getWidth());
-        assertThat(a.getHeight()).isEqualTo(b.getHeight());
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int s = 0; s <= 16; s += 8) {
-                    worst = Math.max(worst, Math.abs(((p >> s) & 0xFF) - ((q >> s) & 0xFF)));
-                }
-            }
-        }
-        return worst;
+        assertThat(decoded[0]).as(c.name() + ": the run reported its decoded images").isNotNull();
+        return new Run(result, decoded[0]);
     }
 }
