@@ -34,19 +34,18 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeededUnfilteredGoldenTest {
+    private final NDManager manager = NDManager.newBaseManager();
     private SmallStableDiffusion sd;
-    private NDManager manager;
 
     @BeforeAll
     void load() {
         sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF).build();
-        manager = NDManager.newBaseManager();
     }
 
     @AfterAll
     void close() {
-        manager.close();
         sd.close();
+        manager.close();
     }
 
     /** The two runs of one case: the public API, and the same request observed for its decoded floats. */
