@@ -1,6 +1,6 @@
 package dev.smallsd.benchmarks;
 
-import dev.smallsd.pipeline.TorchGenerator;
+import dev.smallsd.schedulers.TorchGenerator;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
