@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
@@ -34,13 +33,10 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeededUnfilteredGoldenTest {
+    // one instance for the class (PER_CLASS lifecycle): built once, closed after the last case
     private final NDManager manager = NDManager.newBaseManager();
-    private SmallStableDiffusion sd;
-
-    @BeforeAll
-    void load() {
-        sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF).build();
-    }
+    private final SmallStableDiffusion sd =
+            SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF).build();
 
     @AfterAll
     void close() {
