@@ -166,29 +166,23 @@ class SmallStableDiffusionTest {
         assertThat(sd.generate(small().build()).images()).hasSize(1);
     }
 
+    /**
+     * Every array a generation creates is closed by the time it returns: after warm-up generations (which may load
+     * what is loaded lazily), the arrays alive under DJL's system manager are the same number before and after more
+     * generations. Resident memory over a long run is a benchmark figure, not a test: see {@code SoakRun} and
+     * BENCHMARKS.md.
+     */
     @Test
-    void manyGenerationsKeepNativeMemoryFlat() throws IOException {
+    void generationsLeaveNoArrayAlive() {
         GenerationRequest r = small().steps(1).build();
-        for (int i = 0; i < 20; i++) {
-            sd.generate(r); // warm up allocator caches and the JIT
-        }
-        long arraysBefore = countArrays();
-        long nativeBefore = nonHeapRssKb();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 3; i++) {
             sd.generate(r);
         }
-        long arraysAfter = countArrays();
-        long nativeAfter = nonHeapRssKb();
-        System.out.printf("200 generations: managed arrays %d -> %d, VmRSS minus committed Java heap %d kB -> %d kB%n",
-                arraysBefore, arraysAfter, nativeBefore, nativeAfter);
-        assertThat(arraysAfter).as("arrays alive in all managers").isEqualTo(arraysBefore);
-        assertThat(nativeAfter - nativeBefore).as("native RSS growth in kB over 200 runs").isLessThan(32 * 1024);
-    }
-
-    /** Resident memory that is not Java heap: what a native leak would grow. */
-    private static long nonHeapRssKb() throws IOException {
-        System.gc();
-        return rssKb() - Runtime.getRuntime().totalMemory() / 1024;
+        long arraysBefore = countArrays();
+        for (int i = 0; i < 20; i++) {
+            sd.generate(r);
+        }
+        assertThat(countArrays()).as("arrays alive in all managers after 20 more generations").isEqualTo(arraysBefore);
     }
 
     @Test
@@ -218,15 +212,6 @@ class SmallStableDiffusionTest {
         ai.djl.ndarray.BaseNDManager system = (ai.djl.ndarray.BaseNDManager) probe.getParentManager();
         probe.close();
         return system.getManagedArrays().size();
-    }
-
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
     }
 
     static int[] pixels(BufferedImage img) {

@@ -3,6 +3,8 @@ package dev.smallsd.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import dev.smallsd.io.config.AutoencoderKLConfig;
 import dev.smallsd.io.config.ClipTextConfig;
 import dev.smallsd.io.config.ComponentSpec;
@@ -14,6 +16,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,21 @@ class ModelDirectoryTest {
         Path p = Golden.root().getParent().resolve("configs").resolve("small-stable-diffusion-v0");
         assertThat(p).as("full-size configs folder").isDirectory();
         return p;
+    }
+
+    /**
+     * @param e a JSON int or int list
+     * @param n the length an int expands to (diffusers' per-block values), 0 when {@code e} must be a list
+     * @return the ints
+     */
+    private static List<Integer> ints(JsonElement e, int n) {
+        if (e.isJsonArray()) {
+            List<Integer> out = new ArrayList<>();
+            e.getAsJsonArray().forEach(x -> out.add(x.getAsInt()));
+            return out;
+        }
+        assertThat(n).as("a list expected, got " + e).isPositive();
+        return Collections.nCopies(n, e.getAsInt());
     }
 
     static void write(Path file, String json) throws IOException {
@@ -47,52 +66,66 @@ class ModelDirectoryTest {
         assertThat(dir.modelIndex().components().keySet()).containsExactlyInAnyOrder("feature_extractor",
                 "safety_checker", "scheduler", "text_encoder", "tokenizer", "unet", "vae");
 
+        // expectations come from the folder's own config.json files (the parser's job is to read them), plus the
+        // diffusers/transformers defaults and derived values for what a config leaves out
+        Path root = Golden.tinyModel();
+        JsonObject u = Golden.readJson(root.resolve("unet/config.json"));
         UNet2DConditionConfig unet = dir.unetConfig();
-        assertThat(unet.blockOutChannels()).containsExactly(32, 64, 64, 64);
-        assertThat(unet.layersPerBlock()).isEqualTo(1);
-        assertThat(unet.attentionHeadDim()).containsExactly(4, 4, 4, 4);
-        assertThat(unet.numAttentionHeads()).containsExactly(4, 4, 4, 4);
-        assertThat(unet.headsOfMidBlock()).isEqualTo(4);
-        assertThat(unet.crossAttentionDim()).isEqualTo(32);
-        assertThat(unet.normNumGroups()).isEqualTo(8);
-        assertThat(unet.sampleSize()).isEqualTo(8);
-        assertThat(unet.flipSinToCos()).isTrue();
-        assertThat(unet.useLinearProjection()).isFalse();
-        assertThat(unet.midBlockType()).isEqualTo("UNetMidBlock2DCrossAttn");
-        assertThat(unet.timeEmbedDim()).isEqualTo(128);
+        List<Integer> channels = ints(u.get("block_out_channels"), 0);
+        int blocks = channels.size();
+        assertThat(unet.blockOutChannels()).containsExactlyElementsOf(channels);
+        assertThat(unet.layersPerBlock()).isEqualTo(u.get("layers_per_block").getAsInt());
+        List<Integer> headDim = ints(u.get("attention_head_dim"), blocks);
+        assertThat(unet.attentionHeadDim()).containsExactlyElementsOf(headDim);
+        // diffusers: num_attention_heads defaults to attention_head_dim (the SD v1 mis-naming)
+        List<Integer> heads = u.has("num_attention_heads") && !u.get("num_attention_heads").isJsonNull()
+                ? ints(u.get("num_attention_heads"), blocks) : headDim;
+        assertThat(unet.numAttentionHeads()).containsExactlyElementsOf(heads);
+        assertThat(unet.headsOfMidBlock()).isEqualTo(heads.get(blocks - 1));
+        assertThat(unet.crossAttentionDim()).isEqualTo(u.get("cross_attention_dim").getAsInt());
+        assertThat(unet.normNumGroups()).isEqualTo(u.get("norm_num_groups").getAsInt());
+        assertThat(unet.sampleSize()).isEqualTo(u.get("sample_size").getAsInt());
+        assertThat(unet.flipSinToCos()).isEqualTo(!u.has("flip_sin_to_cos") || u.get("flip_sin_to_cos").getAsBoolean());
+        assertThat(unet.useLinearProjection())
+                .isEqualTo(u.has("use_linear_projection") && u.get("use_linear_projection").getAsBoolean());
+        assertThat(unet.midBlockType()).isEqualTo(u.has("mid_block_type")
+                ? u.get("mid_block_type").getAsString() : "UNetMidBlock2DCrossAttn");
+        assertThat(unet.timeEmbedDim()).as("diffusers: block_out_channels[0] * 4").isEqualTo(channels.get(0) * 4);
         assertThat(dir.unetConfig()).isSameAs(unet);
 
+        JsonObject v = Golden.readJson(root.resolve("vae/config.json"));
         AutoencoderKLConfig vae = dir.vaeConfig();
-        assertThat(vae.blockOutChannels()).containsExactly(32, 32, 64, 64);
-        assertThat(vae.layersPerBlock()).isEqualTo(2);
-        assertThat(vae.latentChannels()).isEqualTo(4);
-        assertThat(vae.scalingFactor()).isEqualTo(0.18215);
-        assertThat(vae.spatialFactor()).isEqualTo(8);
-        assertThat(vae.forceUpcast()).as("diffusers default").isTrue();
+        List<Integer> vaeChannels = ints(v.get("block_out_channels"), 0);
+        assertThat(vae.blockOutChannels()).containsExactlyElementsOf(vaeChannels);
+        assertThat(vae.layersPerBlock()).isEqualTo(v.get("layers_per_block").getAsInt());
+        assertThat(vae.latentChannels()).isEqualTo(v.get("latent_channels").getAsInt());
+        assertThat(vae.scalingFactor()).isEqualTo(v.get("scaling_factor").getAsDouble());
+        assertThat(vae.spatialFactor()).as("2^(blocks - 1)").isEqualTo(1 << (vaeChannels.size() - 1));
+        assertThat(vae.forceUpcast()).as("diffusers default")
+                .isEqualTo(!v.has("force_upcast") || v.get("force_upcast").getAsBoolean());
 
+        JsonObject t = Golden.readJson(root.resolve("text_encoder/config.json"));
         ClipTextConfig text = dir.textEncoderConfig();
-        assertThat(text.hiddenSize()).isEqualTo(32);
-        assertThat(text.numHiddenLayers()).isEqualTo(2);
-        assertThat(text.numAttentionHeads()).isEqualTo(4);
-        assertThat(text.intermediateSize()).isEqualTo(128);
-        assertThat(text.vocabSize()).isEqualTo(49408);
-        assertThat(text.maxPositionEmbeddings()).isEqualTo(77);
-        assertThat(text.hiddenAct()).isEqualTo("quick_gelu");
-        assertThat(text.eosTokenId()).isEqualTo(2);
+        assertThat(text.hiddenSize()).isEqualTo(t.get("hidden_size").getAsInt());
+        assertThat(text.numHiddenLayers()).isEqualTo(t.get("num_hidden_layers").getAsInt());
+        assertThat(text.numAttentionHeads()).isEqualTo(t.get("num_attention_heads").getAsInt());
+        assertThat(text.intermediateSize()).isEqualTo(t.get("intermediate_size").getAsInt());
+        assertThat(text.vocabSize()).isEqualTo(t.get("vocab_size").getAsInt());
+        assertThat(text.maxPositionEmbeddings()).isEqualTo(t.get("max_position_embeddings").getAsInt());
+        assertThat(text.hiddenAct()).isEqualTo(t.get("hidden_act").getAsString());
+        assertThat(text.eosTokenId()).isEqualTo(t.get("eos_token_id").getAsInt());
 
         TokenizerConfig tok = dir.tokenizerConfig();
-        assertThat(tok.modelMaxLength()).isEqualTo(77);
+        assertThat(tok.modelMaxLength()).isEqualTo(
+                Golden.readJson(root.resolve("tokenizer/tokenizer_config.json")).get("model_max_length").getAsInt());
         assertThat(tok.bosToken()).isEqualTo("<|startoftext|>");
         assertThat(tok.eosToken()).isEqualTo("<|endoftext|>");
         assertThat(tok.padToken()).isEqualTo("<|endoftext|>");
         assertThat(tok.doLowerCase()).isTrue();
 
         Map<String, Object> sched = dir.schedulerConfig();
-        assertThat(sched.get("_class_name")).isEqualTo("PNDMScheduler");
-        assertThat(sched.get("num_train_timesteps")).isEqualTo(1000L);
-        assertThat(sched.get("beta_start")).isEqualTo(0.00085);
-        assertThat(sched.get("skip_prk_steps")).isEqualTo(true);
-        assertThat(sched).containsEntry("trained_betas", null);
+        assertThat(sched).as("every key of scheduler_config.json, numbers whole -> Long else Double")
+                .isEqualTo(Golden.toMap(Golden.readJson(root.resolve("scheduler/scheduler_config.json"))));
         assertThat(List.copyOf(sched.keySet())).startsWith("_class_name", "_diffusers_version");
 
         assertThat(dir.weightFile("unet", null, null).getFileName().toString())

@@ -9,6 +9,7 @@ import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import dev.smallsd.testing.GoldenPipelineCase;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,7 +106,7 @@ class PipelineGoldenTest {
      * The manifest's tolerance for a tensor; a tensor without its own entry takes the entry of the value it is made
      * from: the UNet input is the (scaled) latents, so it takes {@code step_latents}'; others the images' 1e-4.
      */
-    static Golden.Tolerance tolerance(JsonObject c, String tensor) {
+    static Tolerance tolerance(JsonObject c, String tensor) {
         JsonObject tol = c.getAsJsonObject("tolerance");
         if (!tol.has(tensor) && tensor.equals("unet_input") && tol.has("step_latents")) {
             return Golden.tolerance(c, "step_latents", 1e-4);

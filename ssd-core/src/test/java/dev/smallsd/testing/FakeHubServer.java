@@ -29,8 +29,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -80,6 +82,8 @@ public final class FakeHubServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<String, Long> dropOnce = new ConcurrentHashMap<>();
     private final Map<String, long[]> stallOnce = new ConcurrentHashMap<>();
+    /** Released by {@link #close()}: ends any stall still pausing, so a stall can last "until the test is over". */
+    private final CountDownLatch closing = new CountDownLatch(1);
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     private final Set<String> notFound = ConcurrentHashMap.newKeySet();
     private final Map<String, ConcurrentLinkedQueue<Integer>> statusOnce = new ConcurrentHashMap<>();
@@ -181,7 +185,8 @@ public final class FakeHubServer implements AutoCloseable {
     }
 
     /**
-     * The next body of {@code path} that reaches byte {@code afterBytes} pauses there for {@code pause}.
+     * The next body of {@code path} that reaches byte {@code afterBytes} pauses there for {@code pause}, or until
+     * {@link #close()} if that comes first (a pause longer than the test means "never resumes").
      *
      * @param path repository path
      * @param afterBytes absolute byte offset of the pause
@@ -330,6 +335,7 @@ public final class FakeHubServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
@@ -495,7 +501,9 @@ public final class FakeHubServer implements AutoCloseable {
             os.write(data, (int) start, (int) (stall[0] - start));
             os.flush();
             try {
-                Thread.sleep(stall[1]);
+                if (closing.await(stall[1], TimeUnit.MILLISECONDS)) {
+                    throw new IOException("server closed during an injected stall");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(e);

@@ -19,7 +19,7 @@ import java.util.Arrays;
 
 /**
  * Access to the golden fixtures under the folder named by system property {@code ssd.fixtures}: manifests, case
- * tensors and the tolerance rule {@code |java - golden| <= atol + rtol * max|golden|}.
+ * tensors and their stated tolerances ({@link Tolerance}).
  */
 public final class Golden {
     private Golden() {}
@@ -85,7 +85,9 @@ public final class Golden {
     }
 
     /**
-     * The tolerance for a tensor of a case: its own entry, else the case's {@code all} entry, else the defaults.
+     * The tolerance the main golden manifest states for a tensor of a case: its own entry, else the case's {@code all}
+     * entry, else the defaults; under the rule of {@code golden/README}, {@link Tolerance.Rule#SCALED_BY_MAX}
+     * ({@code |java - golden| <= suggested_atol + suggested_rtol * max|golden|}).
      *
      * @param caseEntry the manifest entry of the case
      * @param tensor the tensor name (a sub-case prefix may be included)
@@ -96,23 +98,15 @@ public final class Golden {
         JsonObject tol = caseEntry.has("tolerance") ? caseEntry.getAsJsonObject("tolerance") : new JsonObject();
         JsonObject t = tol.has(tensor) ? tol.getAsJsonObject(tensor) : tol.has("all") ? tol.getAsJsonObject("all") : null;
         if (t == null) {
-            return new Tolerance(defaultAtol, 0);
+            return Tolerance.absolute(defaultAtol);
         }
         double atol = t.has("suggested_atol") ? t.get("suggested_atol").getAsDouble() : defaultAtol;
         double rtol = t.has("suggested_rtol") ? t.get("suggested_rtol").getAsDouble() : 0;
-        return new Tolerance(atol, rtol);
+        return Tolerance.scaledByMax(atol, rtol);
     }
 
     /**
-     * An element-wise tolerance {@code |a - e| <= atol + rtol * max|e|}.
-     *
-     * @param atol absolute part
-     * @param rtol part relative to the largest magnitude of the expected tensor
-     */
-    public record Tolerance(double atol, double rtol) {}
-
-    /**
-     * Asserts two tensors agree within a tolerance; the message names the tensor, the worst element and the bound.
+     * Asserts two tensors agree within a tolerance, under the tolerance's own rule ({@link Tolerance#assertClose}).
      *
      * @param what a label for the message
      * @param actual the Java result
@@ -120,38 +114,7 @@ public final class Golden {
      * @param tol the tolerance
      */
     public static void assertClose(String what, NDArray actual, NDArray expected, Tolerance tol) {
-        if (!actual.getShape().equals(expected.getShape())) {
-            fail(what + ": shape " + actual.getShape() + " != golden " + expected.getShape());
-        }
-        double[] a = toDoubles(actual);
-        double[] e = toDoubles(expected);
-        double maxAbs = 0;
-        for (double v : e) {
-            if (!Double.isNaN(v)) {
-                maxAbs = Math.max(maxAbs, Math.abs(v));
-            }
-        }
-        double bound = tol.atol() + tol.rtol() * maxAbs;
-        double worst = -1;
-        int worstAt = -1;
-        for (int i = 0; i < a.length; i++) {
-            if (Double.isNaN(e[i]) && Double.isNaN(a[i])) {
-                continue;
-            }
-            double d = Math.abs(a[i] - e[i]);
-            if (Double.isNaN(d)) {
-                d = Double.POSITIVE_INFINITY;
-            }
-            if (d > worst) {
-                worst = d;
-                worstAt = i;
-            }
-        }
-        if (worst > bound) {
-            fail(String.format("%s: max |java - golden| = %.3g at flat index %d (java %.8g, golden %.8g) exceeds "
-                    + "%.3g (atol %.3g + rtol %.3g * %.4g)", what, worst, worstAt, a[worstAt], e[worstAt], bound,
-                    tol.atol(), tol.rtol(), maxAbs));
-        }
+        tol.assertClose(what, actual, expected);
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.config.UNet2DConditionConfig;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import dev.smallsd.testing.SubCases;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ class UNet2DConditionModelGoldenTest {
                 NDArray t = f.load(p + "timestep", m);
                 NDArray ehs = f.load(p + "encoder_hidden_states", m);
                 NDArray expected = f.load(p + "noise_pred", m);
-                Golden.Tolerance tol = Golden.tolerance(entry, p + "noise_pred", 1e-5);
+                Tolerance tol = Golden.tolerance(entry, p + "noise_pred", 1e-5);
                 NDArray out = model.forward(sample, t, ehs);
                 Golden.assertClose(p + "noise_pred (" + t.getDataType() + " timesteps)", out, expected, tol);
                 // the query-sliced attention path must agree as well
@@ -69,7 +70,7 @@ class UNet2DConditionModelGoldenTest {
                 Golden.assertClose(p + "noise_pred, attention in slices of 7", sliced, expected, tol);
                 System.out.printf("%s %s_noise_pred: max|diff| %.3g (bound %.3g), sliced %.3g%n", KIND,
                         sc.getKey(), maxAbsDiff(out, expected),
-                        tol.atol() + tol.rtol() * expected.abs().max().getFloat(), maxAbsDiff(sliced, expected));
+                        tol.largestBound(expected), maxAbsDiff(sliced, expected));
             }
         }));
     }

@@ -28,9 +28,34 @@ class UNetShapesTest {
             NDArray out = model.forward(sample, m.create(new float[] {10.5f}), ehs,
                     (name, v) -> shapes.add(name + v.getShape()));
             assertThat(out.getShape()).isEqualTo(new Shape(1, config.outChannels(), 9, 11));
-            assertThat(shapes).contains("down_blocks.0(1, 32, 5, 6)", "mid_block(1, 64, 2, 2)",
-                    "up_blocks.0(1, 64, 3, 3)", "up_blocks.1(1, 64, 5, 6)", "up_blocks.2(1, 64, 9, 11)");
+            assertThat(shapes).containsAll(expectedBlockShapes(config.blockOutChannels(), 9, 11));
         }
+    }
+
+    /**
+     * What diffusers' UNet gives for a {@code [1, C, h, w]} sample, derived from the config: every down block but the
+     * last halves the size with a stride-2 3x3 convolution (padding 1: {@code ceil(n / 2)}); block {@code i} ends
+     * with {@code block_out_channels[i]} channels; the mid block keeps the smallest size; up block {@code j} ends
+     * with the reversed channels and is upsampled to its skip connection's size.
+     */
+    static List<String> expectedBlockShapes(List<Integer> channels, long h, long w) {
+        int n = channels.size();
+        long[][] sizes = new long[n][];
+        sizes[0] = new long[] {h, w};
+        for (int k = 1; k < n; k++) {
+            sizes[k] = new long[] {(sizes[k - 1][0] + 1) / 2, (sizes[k - 1][1] + 1) / 2};
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long[] s = sizes[Math.min(i + 1, n - 1)];
+            out.add("down_blocks." + i + new Shape(1, channels.get(i), s[0], s[1]));
+        }
+        out.add("mid_block" + new Shape(1, channels.get(n - 1), sizes[n - 1][0], sizes[n - 1][1]));
+        for (int j = 0; j < n; j++) {
+            long[] s = sizes[Math.max(n - 2 - j, 0)];
+            out.add("up_blocks." + j + new Shape(1, channels.get(n - 1 - j), s[0], s[1]));
+        }
+        return out;
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import dev.smallsd.testing.SubCases;
 import java.util.Map;
 import java.util.Set;
@@ -64,7 +65,7 @@ class AutoencoderKLGoldenTest {
         try (NDManager m = NDManager.newBaseManager(); SafeTensorsFile f = Golden.open(KIND)) {
             NDArray z = f.load(p + "z", m);
             NDArray expected = f.load(p + "decoded", m);
-            Golden.Tolerance tol = Golden.tolerance(entry, p + "decoded", 1e-5);
+            Tolerance tol = Golden.tolerance(entry, p + "decoded", 1e-5);
             NDArray decoded = vae.decode(z);
             Golden.assertClose(p + "decoded", decoded, expected, tol);
             report(p + "decoded", decoded, expected, tol);
@@ -73,7 +74,7 @@ class AutoencoderKLGoldenTest {
             if (names.contains("image_np")) {
                 NDArray image = AutoencoderKL.postprocess(decoded);
                 NDArray expectedImage = f.load(p + "image_np", m);
-                Golden.Tolerance itol = Golden.tolerance(entry, p + "image_np", 1e-4);
+                Tolerance itol = Golden.tolerance(entry, p + "image_np", 1e-4);
                 Golden.assertClose(p + "image_np", image, expectedImage, itol);
                 report(p + "image_np", image, expectedImage, itol);
             }
@@ -99,7 +100,7 @@ class AutoencoderKLGoldenTest {
                     continue;
                 }
                 NDArray expected = f.load(p + e.getKey(), m);
-                Golden.Tolerance tol = Golden.tolerance(entry, p + e.getKey(), 1e-5);
+                Tolerance tol = Golden.tolerance(entry, p + e.getKey(), 1e-5);
                 Golden.assertClose(p + e.getKey(), e.getValue(), expected, tol);
                 report(p + e.getKey(), e.getValue(), expected, tol);
                 checked++;
@@ -111,9 +112,9 @@ class AutoencoderKLGoldenTest {
         }
     }
 
-    private static void report(String what, NDArray actual, NDArray expected, Golden.Tolerance tol) {
+    private static void report(String what, NDArray actual, NDArray expected, Tolerance tol) {
         System.out.printf("%s %s: max|diff| %.3g (bound %.3g)%n", KIND, what, maxAbsDiff(actual, expected),
-                tol.atol() + tol.rtol() * expected.abs().max().getFloat());
+                tol.largestBound(expected));
     }
 
     static double maxAbsDiff(NDArray a, NDArray b) {

@@ -68,22 +68,29 @@ class VaeTilingTest {
                 }));
     }
 
-    /** A latent larger than a tile in both directions, built from the golden latents. */
-    @Test
-    void tiledDecodingOfALargerLatentIsCloseToPlainDecoding() {
+    /**
+     * For every golden decode sub-case, its latents grown past one tile in both directions (mirrored copies side by
+     * side and on top, whatever the case's batch and size): tiled decoding must equal, value for value, diffusers'
+     * {@code tiled_decode} loops run over the real VAE's decodes of the same tiles. This pins the tile grid (which
+     * latent window each tile decodes, where each decoded tile lands), the crop and the blending weights together.
+     */
+    @TestFactory
+    Stream<DynamicTest> tiledDecodingOfLatentsLargerThanATile() {
         JsonObject entry = Golden.caseEntry("vae");
-        try (NDManager m = NDManager.newBaseManager(); SafeTensorsFile f = Golden.open("vae")) {
-            NDList parts = new NDList();
-            for (Map.Entry<String, Set<String>> e : SubCases.of(entry).entrySet()) {
-                if (e.getValue().contains("z")) {
-                    parts.add(f.load(e.getKey() + "_z", m));
-                }
-            }
-            // tile the golden latents side by side and twice on top of each other: [2h, 2·Σw]
-            NDArray row = NDArrays.concat(parts, 3);
-            NDArray z = NDArrays.concat(new NDList(row, row.flip(3)), 2);
-            compare("composite " + z.getShape(), z);
-        }
+        int tile = tiled.tiling().tileLatentMinSize();
+        return SubCases.of(entry).entrySet().stream().filter(e -> e.getValue().contains("z"))
+                .map(e -> DynamicTest.dynamicTest("vae " + e.getKey() + " tiled, grown past one tile", () -> {
+                    try (NDManager m = NDManager.newBaseManager(); SafeTensorsFile f = Golden.open("vae")) {
+                        NDArray z = f.load(e.getKey() + "_z", m);
+                        while (z.getShape().get(2) <= tile) {
+                            z = NDArrays.concat(new NDList(z, z.flip(2)), 2);
+                        }
+                        while (z.getShape().get(3) <= tile) {
+                            z = NDArrays.concat(new NDList(z, z.flip(3)), 3);
+                        }
+                        compare(e.getKey() + " grown", z);
+                    }
+                }));
     }
 
     private static void compare(String what, NDArray z) {
@@ -92,15 +99,34 @@ class VaeTilingTest {
         assertThat(tiledOut.getShape()).isEqualTo(plain.getShape());
         int tile = tiled.tiling().tileLatentMinSize();
         double max = AutoencoderKLGoldenTest.maxAbsDiff(tiledOut, plain);
-        double mean = tiledOut.sub(plain).abs().mean().getFloat();
-        double range = plain.abs().max().getFloat();
-        System.out.printf("vae tiled vs plain decode, %s latent %s (tile %d): max|diff| %.3g, mean|diff| %.3g, "
-                + "max|plain| %.3g%n", what, z.getShape(), tile, max, mean, range);
+        System.out.printf("vae tiled vs plain decode, %s latent %s (tile %d): max|diff| %.3g%n", what, z.getShape(),
+                tile, max);
         if (z.getShape().get(2) <= tile && z.getShape().get(3) <= tile) {
             assertThat(max).as("no larger than one tile: tiled decoding is plain decoding").isZero();
         } else {
-            // random weights make seams larger than a trained VAE's; still, the tiles must line up with the image
-            assertThat(mean).isLessThan(0.1 * range);
+            // the seams differ from plain decoding by whatever the (here random) weights make of a tile's border;
+            // what is exact is the algorithm: diffusers' loops over the same tile decodes give the same values
+            assertSameAsDiffusers(tiledOut, diffusersTiledDecode(z, tiled.tiling(), vae::decode));
+        }
+    }
+
+    private static void assertSameAsDiffusers(NDArray actual, float[][][][] expected) {
+        Shape s = actual.getShape();
+        assertThat(s).isEqualTo(new Shape(expected.length, expected[0].length, expected[0][0].length,
+                expected[0][0][0].length));
+        float[] a = actual.toFloatArray();
+        int k = 0;
+        for (float[][][] n : expected) {
+            for (float[][] c : n) {
+                for (float[] r : c) {
+                    for (float v : r) {
+                        if (a[k] != v) {
+                            assertThat(a[k]).as("flat index %d of %s", k, s).isEqualTo(v);
+                        }
+                        k++;
+                    }
+                }
+            }
         }
     }
 
@@ -119,18 +145,7 @@ class VaeTilingTest {
                 return up.add(tile.mean().mul(3f));
             };
             NDArray actual = AutoencoderKL.tiledDecode(z, t, fakeDecode);
-            float[][][][] expected = diffusersTiledDecode(z, t, fakeDecode);
-            Shape s = actual.getShape();
-            assertThat(s).isEqualTo(new Shape(1, 2, expected[0][0].length, expected[0][0][0].length));
-            float[] a = actual.toFloatArray();
-            int k = 0;
-            for (float[][] c : expected[0]) {
-                for (float[] r : c) {
-                    for (float v : r) {
-                        assertThat(a[k++]).isEqualTo(v);
-                    }
-                }
-            }
+            assertSameAsDiffusers(actual, diffusersTiledDecode(z, t, fakeDecode));
         }
     }
 

@@ -17,6 +17,7 @@ import dev.smallsd.safety.SafetyCheckerConfig;
 import dev.smallsd.nn.Linear;
 import dev.smallsd.nn.Weights;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,8 @@ class ClipVisionTransformerTest {
     @TestFactory
     Stream<DynamicTest> goldenPooledOutputAndImageEmbedsFromBothWeightFormats() {
         JsonObject entry = Golden.caseEntry(CASE);
-        Golden.Tolerance pooledTol = Golden.tolerance(entry, POOLED_TOLERANCE_FROM, 1e-5);
-        Golden.Tolerance embedsTol = Golden.tolerance(entry, "image_embeds", 1e-5);
+        Tolerance pooledTol = Golden.tolerance(entry, POOLED_TOLERANCE_FROM, 1e-5);
+        Tolerance embedsTol = Golden.tolerance(entry, "image_embeds", 1e-5);
         List<DynamicTest> tests = new ArrayList<>();
         for (String file : List.of("model.safetensors", "pytorch_model.bin")) {
             tests.add(DynamicTest.dynamicTest(CASE + ".pooled_output (tolerance of " + POOLED_TOLERANCE_FROM
@@ -56,7 +57,7 @@ class ClipVisionTransformerTest {
         return tests.stream();
     }
 
-    private static void run(String weightFile, boolean projected, Golden.Tolerance tol) {
+    private static void run(String weightFile, boolean projected, Tolerance tol) {
         Path file = Golden.tinyModel().resolve("safety_checker").resolve(weightFile);
         SafetyCheckerConfig cfg = SafetyCheckerConfig.of(ModelDirectory.open(Golden.tinyModel())).orElseThrow();
         try (NDManager m = NDManager.newBaseManager(); TensorFile f = TensorFiles.open(file)) {
@@ -80,11 +81,11 @@ class ClipVisionTransformerTest {
         }
     }
 
-    private static void check(String name, NDArray actual, NDArray expected, Golden.Tolerance tol) {
+    private static void check(String name, NDArray actual, NDArray expected, Tolerance tol) {
         Golden.assertClose(CASE + "." + name, actual, expected, tol);
         System.out.printf("safety.%s max |java - golden| = %.3g (bound %.3g)%n", name,
                 actual.sub(expected).abs().max().getFloat(),
-                tol.atol() + tol.rtol() * expected.abs().max().getFloat());
+                tol.largestBound(expected));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.smallsd.safety;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.config.ClipTextConfig;
@@ -34,8 +35,14 @@ class SafetyConfigsTest {
 
     @Test
     void tinyModelSafetyConfigs() {
+        // expectations come from the fixture folder's own config.json (the parser's job is to read it)
         ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
-        assertTower(SafetyCheckerConfig.of(dir).orElseThrow(), 16, 32, 2, 32, 50);
+        JsonObject sc = Golden.readJson(Golden.tinyModel().resolve("safety_checker/config.json"));
+        JsonObject vc = sc.getAsJsonObject("vision_config");
+        int patchesPerSide = vc.get("image_size").getAsInt() / vc.get("patch_size").getAsInt();
+        assertTower(SafetyCheckerConfig.of(dir).orElseThrow(), sc.get("projection_dim").getAsInt(),
+                vc.get("hidden_size").getAsInt(), vc.get("num_hidden_layers").getAsInt(),
+                vc.get("patch_size").getAsInt(), patchesPerSide * patchesPerSide + 1);
 
         FeatureExtractorConfig fe = FeatureExtractorConfig.of(dir).orElseThrow();
         assertThat(fe.size()).isEqualTo(new FeatureExtractorConfig.ResizeSize(224, null, null));

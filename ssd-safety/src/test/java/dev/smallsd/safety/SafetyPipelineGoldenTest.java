@@ -9,6 +9,7 @@ import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -96,7 +97,7 @@ class SafetyPipelineGoldenTest {
         try (SafeTensorsFile f = Golden.open(name)) {
             NDArray golden = f.load(IMAGE, manager);
             NDArray filtered = ClipSafetyChecker.filter(run.decoded(), flags(run));
-            Golden.Tolerance tol = Golden.tolerance(entry, IMAGE, PIPELINE_DEFAULT_ATOL);
+            Tolerance tol = Golden.tolerance(entry, IMAGE, PIPELINE_DEFAULT_ATOL);
             Golden.assertClose(name + " " + IMAGE, filtered, golden, tol);
             System.out.printf("%s %s: max |java - golden| = %.3g (atol %.3g)%n", name, IMAGE,
                     filtered.sub(golden).abs().max().getFloat(), tol.atol());
@@ -133,14 +134,14 @@ class SafetyPipelineGoldenTest {
         try (SafeTensorsFile f = Golden.open(name); NDManager m = manager.newSubManager()) {
             NDArray golden = f.load(CLIP_INPUT, m);
             NDArray goldenDecoded = f.load(DECODED, m);
-            Golden.Tolerance decodedTol = Golden.tolerance(entry, DECODED, PIPELINE_DEFAULT_ATOL);
-            double decodedBound = decodedTol.atol() + decodedTol.rtol() * goldenDecoded.abs().max().getFloat();
+            Tolerance decodedTol = Golden.tolerance(entry, DECODED, PIPELINE_DEFAULT_ATOL);
+            double decodedBound = decodedTol.largestBound(goldenDecoded);
             int flips = countExplainedFlips(name, run.decoded(), goldenDecoded, decodedBound);
             NDArray actual = checker.processor().preprocess(run.decoded(), m);
-            Golden.Tolerance tol = Golden.tolerance(entry, CLIP_INPUT, PIPELINE_DEFAULT_ATOL);
+            Tolerance tol = Golden.tolerance(entry, CLIP_INPUT, PIPELINE_DEFAULT_ATOL);
             double level = 1.0 / (255.0 * checker.processor().config().imageStd().stream()
                     .mapToDouble(Double::doubleValue).min().orElseThrow());
-            Golden.Tolerance used = flips == 0 ? tol : new Golden.Tolerance(tol.atol() + level, tol.rtol());
+            Tolerance used = flips == 0 ? tol : tol.plusAtol(level);
             float maxDiff = actual.sub(golden).abs().max().getFloat();
             long beyond = actual.sub(golden).abs().gt(tol.atol()).sum().getLong();
             System.out.printf("%s %s: max |java - golden| = %.3g; %d 8-bit samples one level off (each within "

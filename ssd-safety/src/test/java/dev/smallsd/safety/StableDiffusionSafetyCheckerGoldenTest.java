@@ -13,6 +13,7 @@ import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.io.TensorFile;
 import dev.smallsd.io.TensorFiles;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Tolerance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,10 +136,10 @@ class StableDiffusionSafetyCheckerGoldenTest {
                 System.out.printf("%s: exact (%d values)%n", what, values.length);
                 return;
             }
-            Golden.Tolerance tol = Golden.tolerance(entry, name, SINGLE_MODEL_ATOL);
+            Tolerance tol = Golden.tolerance(entry, name, SINGLE_MODEL_ATOL);
             Golden.assertClose(what, actual, expected, tol);
             System.out.printf("%s: max |java - golden| = %.3g (bound %.3g)%n", what, maxAbsDiff(values,
-                    Golden.toDoubles(expected)), bound(tol, Golden.toDoubles(expected)));
+                    Golden.toDoubles(expected)), tol.largestBound(expected));
         }
     }
 
@@ -173,13 +174,5 @@ class StableDiffusionSafetyCheckerGoldenTest {
             worst = Math.max(worst, Math.abs(a[i] - e[i]));
         }
         return worst;
-    }
-
-    private static double bound(Golden.Tolerance tol, double[] e) {
-        double max = 0;
-        for (double v : e) {
-            max = Math.max(max, Math.abs(v));
-        }
-        return tol.atol() + tol.rtol() * max;
     }
 }
