@@ -216,6 +216,20 @@ public final class ClipTokenizer implements AutoCloseable {
         return vocabulary.contains(token) || addedTokens.containsKey(token);
     }
 
+    /**
+     * @param id a token id
+     * @return the number of ids an added token starting with this id stands for ({@code n} for the first id of an
+     *     {@code n}-vector textual-inversion token), 1 for any other id
+     */
+    public int addedTokenLength(int id) {
+        for (int[] ids : addedTokens.values()) {
+            if (ids[0] == id) {
+                return ids.length;
+            }
+        }
+        return 1;
+    }
+
     /** @return the number of ids this tokenizer can produce, added tokens included ({@code len(tokenizer)}) */
     public int size() {
         int n = vocabulary.size();

@@ -15,7 +15,9 @@ import java.util.Objects;
  * <ol>
  *   <li>each run's text is tokenised without BOS/EOS; the tokens fill chunks of {@code maxLength - 2} (75): a
  *       {@code BREAK} closes the chunk; when a chunk is full and a comma lies within its last
- *       {@value #COMMA_BACKTRACK} tokens, the tokens after the comma move to the next chunk;</li>
+ *       {@value #COMMA_BACKTRACK} tokens, the tokens after the comma move to the next chunk; the vectors of a
+ *       multi-vector textual-inversion token are never split over two chunks (it starts a new chunk when it does
+ *       not fit, as A1111 places embeddings);</li>
  *   <li>each chunk is padded with EOS and framed by BOS/EOS (77 ids), multiplier 1 on BOS, EOS and padding;</li>
  *   <li>each chunk is encoded alone, {@code z = z · multipliers} per token, then
  *       {@code z = z · mean(z before) / mean(z after)} (means over the whole chunk);</li>
@@ -69,8 +71,12 @@ public final class WeightedPromptEncoder {
                 continue;
             }
             float weight = (float) run.weight();
-            for (int id : tokenizer.rawIds(run.text())) {
-                b.add(id, weight);
+            int[] ids = tokenizer.rawIds(run.text());
+            for (int i = 0; i < ids.length; ) {
+                int n = Math.min(tokenizer.addedTokenLength(ids[i]), ids.length - i);
+                n = n > chunkLength ? 1 : n; // longer than a chunk: its vectors fill chunks like other tokens
+                b.add(Arrays.copyOfRange(ids, i, i + n), weight);
+                i += n;
             }
         }
         if (b.size() > 0 || b.chunks.isEmpty()) {
@@ -173,7 +179,9 @@ public final class WeightedPromptEncoder {
             return tokens.size();
         }
 
-        void add(int id, float weight) {
+        /** Adds one token, or the ids of one multi-vector embedding, which are never split over two chunks. */
+        void add(int[] group, float weight) {
+            int id = group[0];
             if (id == commaId) {
                 lastComma = tokens.size();
             } else if (tokens.size() == chunkLength && lastComma != -1
@@ -190,8 +198,13 @@ public final class WeightedPromptEncoder {
             if (tokens.size() == chunkLength) {
                 next();
             }
-            tokens.add(id);
-            weights.add(weight);
+            if (group.length > 1 && tokens.size() + group.length > chunkLength) {
+                next();
+            }
+            for (int g : group) {
+                tokens.add(g);
+                weights.add(weight);
+            }
         }
 
         /** Closes the current chunk (padded and framed) and starts an empty one. */
