@@ -8,7 +8,6 @@ import dev.smallsd.GenerationRequest;
 import dev.smallsd.PromptSyntax;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.schedulers.SchedulerType;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,27 +149,5 @@ public final class TextFeatureCases {
             fail("case has no tolerance '" + key + "': " + c);
         }
         return t.get(key).getAsDouble();
-    }
-
-    /**
-     * @param a an image
-     * @param b another of the same size
-     * @return the largest difference of one RGB channel, in 8-bit levels
-     */
-    public static int maxLevelDiff(BufferedImage a, BufferedImage b) {
-        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) {
-            fail("image size " + a.getWidth() + "x" + a.getHeight() + " != " + b.getWidth() + "x" + b.getHeight());
-        }
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int s = 0; s <= 16; s += 8) {
-                    worst = Math.max(worst, Math.abs(((p >> s) & 0xFF) - ((q >> s) & 0xFF)));
-                }
-            }
-        }
-        return worst;
     }
 }

@@ -14,11 +14,11 @@ import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
-import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.PngLevels;
 import dev.smallsd.testing.TextFeatureCases;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
@@ -46,22 +45,11 @@ import org.junit.jupiter.api.TestInstance;
 class TextFeaturesGoldenTest {
     private static final double PARSE_WEIGHT_TOL = 1e-9;
 
-    private NDManager manager;
-    private ClipTokenizer tokenizer;
-    private ClipTextModel textModel;
-
-    @BeforeAll
-    void load() {
-        manager = NDManager.newBaseManager();
-        ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
-        tokenizer = ClipTokenizer.fromFolder(dir.componentDir(ModelDirectory.TOKENIZER));
-        textModel = ClipTextModel.load(dir, null, manager);
-    }
+    private final TinyText tiny = new TinyText();
 
     @AfterAll
     void close() {
-        tokenizer.close();
-        manager.close();
+        tiny.close();
     }
 
     @TestFactory
@@ -121,7 +109,7 @@ class TextFeaturesGoldenTest {
     private void checkConditioning(String name, JsonObject c) {
         String prompt = c.get("prompt").getAsString();
         String negative = c.has("negative") && !c.get("negative").isJsonNull() ? c.get("negative").getAsString() : "";
-        WeightedPromptEncoder enc = new WeightedPromptEncoder(tokenizer, textModel);
+        WeightedPromptEncoder enc = new WeightedPromptEncoder(tiny.tokenizer, tiny.textModel);
         List<WeightedPromptEncoder.Chunk> cond = enc.chunks(prompt);
         List<WeightedPromptEncoder.Chunk> uncond = enc.chunks(negative);
         if (c.has("chunks")) {
@@ -131,7 +119,7 @@ class TextFeaturesGoldenTest {
         }
         double atol = TextFeatureCases.tolerance(c, "atol");
         double rtol = TextFeatureCases.tolerance(c, "rtol");
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = tiny.manager.newSubManager();
                 SafeTensorsFile f = SafeTensors.open(TextFeatureCases.dir().resolve(c.get("file").getAsString()))) {
             checkChunks(name + " cond", cond, f.load("cond_tokens", m), f.load("cond_multipliers", m));
             checkChunks(name + " uncond", uncond, f.load("uncond_tokens", m), f.load("uncond_multipliers", m));
@@ -199,8 +187,8 @@ class TextFeaturesGoldenTest {
             double rtol) {
         List<TextualInversion.Embedding> embeddings = new ArrayList<>();
         files.forEach((file, token) -> embeddings.add(TextualInversion.read(file, token)));
-        TextualInversion.Loaded loaded = TextualInversion.apply(tokenizer, textModel, embeddings);
-        try (ClipTokenizer tok = loaded.tokenizer(); NDManager m = manager.newSubManager();
+        TextualInversion.Loaded loaded = TextualInversion.apply(tiny.tokenizer, tiny.textModel, embeddings);
+        try (ClipTokenizer tok = loaded.tokenizer(); NDManager m = tiny.manager.newSubManager();
                 SafeTensorsFile f = SafeTensors.open(TextFeatureCases.dir().resolve(c.get("file").getAsString()))) {
             JsonObject added = c.getAsJsonObject("added_token_ids");
             JsonObject counts = c.getAsJsonObject("tokens");
@@ -235,7 +223,7 @@ class TextFeaturesGoldenTest {
         double atol = TextFeatureCases.tolerance(c, "images_atol");
         int maxLevels = (int) TextFeatureCases.tolerance(c, "png_max_level_diff");
         try (SmallStableDiffusion sd = TextFeatureCases.builder(name, c).safetyMode(SafetyMode.OFF).build();
-                NDManager m = manager.newSubManager()) {
+                NDManager m = tiny.manager.newSubManager()) {
             NDArray[] decoded = new NDArray[1];
             sd.pipeline().run(request, new PipelineHooks(null, new PipelineHooks.Observer() {
                 @Override
@@ -262,7 +250,7 @@ class TextFeaturesGoldenTest {
                 String png = "skipped (flagged)";
                 if (!nsfw.get(0)) {
                     BufferedImage expected = ImageIO.read(TextFeatureCases.dir().resolve(name + ".png").toFile());
-                    int levels = TextFeatureCases.maxLevelDiff(result.image(), expected);
+                    int levels = PngLevels.maxLevelDiff(result.image(), expected);
                     assertThat(levels).as(name + ".png max level difference").isLessThanOrEqualTo(maxLevels);
                     png = levels + " level(s)";
                 }

@@ -9,11 +9,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.PromptSyntax;
-import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
-import dev.smallsd.testing.Golden;
 import dev.smallsd.testing.TextFeatureCases;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +19,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,22 +33,11 @@ class TextFeaturesTest {
     @TempDir
     Path tmp;
 
-    private NDManager manager;
-    private ClipTokenizer tokenizer;
-    private ClipTextModel textModel;
-
-    @BeforeAll
-    void load() {
-        manager = NDManager.newBaseManager();
-        ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
-        tokenizer = ClipTokenizer.fromFolder(dir.componentDir(ModelDirectory.TOKENIZER));
-        textModel = ClipTextModel.load(dir, null, manager);
-    }
+    private final TinyText tiny = new TinyText();
 
     @AfterAll
     void close() {
-        tokenizer.close();
-        manager.close();
+        tiny.close();
     }
 
     @Test
@@ -77,11 +63,11 @@ class TextFeaturesTest {
 
     @Test
     void longPromptFillsChunksOf75AndBacktracksToTheLastComma() {
-        WeightedPromptEncoder enc = new WeightedPromptEncoder(tokenizer, textModel);
-        int body = tokenizer.maxLength() - 2;
-        int comma = tokenizer.rawIds(",")[0];
-        int word = tokenizer.rawIds("apple")[0];
-        assertThat(tokenizer.rawIds("apple")).hasSize(1);
+        WeightedPromptEncoder enc = new WeightedPromptEncoder(tiny.tokenizer, tiny.textModel);
+        int body = tiny.tokenizer.maxLength() - 2;
+        int comma = tiny.tokenizer.rawIds(",")[0];
+        int word = tiny.tokenizer.rawIds("apple")[0];
+        assertThat(tiny.tokenizer.rawIds("apple")).hasSize(1);
         // body - 5 words, a comma, 10 words: the chunk is full 4 tokens after the comma, so those move on
         String prompt = String.join(" ", Collections.nCopies(body - 5, "apple")) + ", "
                 + String.join(" ", Collections.nCopies(10, "apple"));
@@ -89,10 +75,10 @@ class TextFeaturesTest {
         assertThat(chunks).hasSize(2);
         long[] first = chunks.get(0).tokens();
         assertThat(first).hasSize(body + 2);
-        assertThat(first[0]).isEqualTo(tokenizer.bosId());
+        assertThat(first[0]).isEqualTo(tiny.tokenizer.bosId());
         assertThat(first[body - 4]).isEqualTo(comma);
         for (int i = body - 3; i < first.length; i++) {
-            assertThat(first[i]).as("padding after the comma at %d", i).isEqualTo(tokenizer.eosId());
+            assertThat(first[i]).as("padding after the comma at %d", i).isEqualTo(tiny.tokenizer.eosId());
         }
         long words = java.util.Arrays.stream(chunks.get(1).tokens()).filter(t -> t == word).count();
         assertThat(words).isEqualTo(10);
@@ -101,23 +87,23 @@ class TextFeaturesTest {
         assertThat(plain).hasSize(2);
         assertThat(plain.get(0).tokens()[body]).isEqualTo(word);
         assertThat(plain.get(1).tokens()[3]).isEqualTo(word);
-        assertThat(plain.get(1).tokens()[4]).isEqualTo(tokenizer.eosId());
+        assertThat(plain.get(1).tokens()[4]).isEqualTo(tiny.tokenizer.eosId());
     }
 
     @Test
     void weightedEncodingPadsToTheLongestTextWithTheEmptyPrompt() {
-        WeightedPromptEncoder enc = new WeightedPromptEncoder(tokenizer, textModel);
-        int len = tokenizer.maxLength();
-        try (NDManager m = manager.newSubManager()) {
+        WeightedPromptEncoder enc = new WeightedPromptEncoder(tiny.tokenizer, tiny.textModel);
+        int len = tiny.tokenizer.maxLength();
+        try (NDManager m = tiny.manager.newSubManager()) {
             NDArray both = enc.encode(List.of("", "a BREAK b BREAK c"), 0, m);
-            assertThat(both.getShape().getShape()).containsExactly(2, 3L * len, textModel.hiddenSize());
-            NDArray empty = textModel.encode(m.create(new long[][] {tokenizer.encode("")}));
+            assertThat(both.getShape().getShape()).containsExactly(2, 3L * len, tiny.textModel.hiddenSize());
+            NDArray empty = tiny.textModel.encode(m.create(new long[][] {tiny.tokenizer.encode("")}));
             for (int k = 0; k < 3; k++) {
                 NDArray chunk = both.get("0:1, {}:{}", k * len, (k + 1) * len);
                 assertThat(chunk.sub(empty).abs().max().getFloat()).as("padding chunk %d", k).isLessThan(1e-6f);
             }
             // weight 1 everywhere: A1111 conditioning of a short prompt is diffusers' plain encoding
-            NDArray plain = textModel.encode(m.create(new long[][] {tokenizer.encode("a red apple")}));
+            NDArray plain = tiny.textModel.encode(m.create(new long[][] {tiny.tokenizer.encode("a red apple")}));
             NDArray weighted = enc.encode(List.of("a red apple"), 0, m);
             assertThat(weighted.sub(plain).abs().max().getFloat()).isLessThan(1e-6f);
         }
@@ -151,23 +137,23 @@ class TextFeaturesTest {
     @Test
     void refusesTokensAlreadyInTheVocabularyOrLoadedTwice() {
         Path file = TextFeatureCases.dir().resolve(tiCase().getAsJsonObject("files").keySet().iterator().next());
-        assertThat(tokenizer.contains("<|endoftext|>")).isTrue();
-        assertThatThrownBy(() -> TextualInversion.apply(tokenizer, textModel,
+        assertThat(tiny.tokenizer.contains("<|endoftext|>")).isTrue();
+        assertThatThrownBy(() -> TextualInversion.apply(tiny.tokenizer, tiny.textModel,
                 List.of(TextualInversion.read(file, "<|endoftext|>"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("textualInversion: ")
                 .hasMessageContaining("<|endoftext|>").hasMessageContaining("already");
-        assertThatThrownBy(() -> TextualInversion.apply(tokenizer, textModel,
+        assertThatThrownBy(() -> TextualInversion.apply(tiny.tokenizer, tiny.textModel,
                 List.of(TextualInversion.read(file, "<t>"), TextualInversion.read(file, "<t>"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("<t>");
     }
 
     @Test
     void refusesAVectorWidthOtherThanTheTextEncoders() throws Exception {
-        int wrong = textModel.hiddenSize() + 8;
+        int wrong = tiny.textModel.hiddenSize() + 8;
         Path file = tmp.resolve("wide.safetensors");
-        SafeTensors.write(file, Map.of("emb_params", manager.zeros(new ai.djl.ndarray.types.Shape(2, wrong))),
+        SafeTensors.write(file, Map.of("emb_params", tiny.manager.zeros(new ai.djl.ndarray.types.Shape(2, wrong))),
                 Map.of());
-        assertThatThrownBy(() -> TextualInversion.apply(tokenizer, textModel,
+        assertThatThrownBy(() -> TextualInversion.apply(tiny.tokenizer, tiny.textModel,
                 List.of(TextualInversion.read(file, null))))
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("wide.safetensors")
                 .hasMessageContaining("emb_params").hasMessageContaining(Integer.toString(wrong));
@@ -176,8 +162,8 @@ class TextFeaturesTest {
     @Test
     void refusesAFileThatIsNoEmbedding() throws Exception {
         Path file = tmp.resolve("two.safetensors");
-        SafeTensors.write(file, Map.of("a", manager.zeros(new ai.djl.ndarray.types.Shape(4)),
-                "b", manager.zeros(new ai.djl.ndarray.types.Shape(4))), Map.of());
+        SafeTensors.write(file, Map.of("a", tiny.manager.zeros(new ai.djl.ndarray.types.Shape(4)),
+                "b", tiny.manager.zeros(new ai.djl.ndarray.types.Shape(4))), Map.of());
         assertThatThrownBy(() -> TextualInversion.read(file, null)).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("two.safetensors").hasMessageContaining("not a textual-inversion embedding");
         assertThatThrownBy(() -> TextualInversion.read(tmp.resolve("missing.pt"), null))
@@ -196,7 +182,7 @@ class TextFeaturesTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(multi != null, "the case has a multi-vector token");
         List<TextualInversion.Embedding> embeddings = new ArrayList<>();
         TextFeatureCases.embeddings("ti", c).forEach((f, t) -> embeddings.add(TextualInversion.read(f, t)));
-        TextualInversion.Loaded loaded = TextualInversion.apply(tokenizer, textModel, embeddings);
+        TextualInversion.Loaded loaded = TextualInversion.apply(tiny.tokenizer, tiny.textModel, embeddings);
         try (ClipTokenizer tok = loaded.tokenizer()) {
             int n = tok.rawIds(multi).length;
             int body = tok.maxLength() - 2;
@@ -216,7 +202,7 @@ class TextFeaturesTest {
         JsonObject c = tiCase();
         List<TextualInversion.Embedding> embeddings = new ArrayList<>();
         TextFeatureCases.embeddings("ti", c).forEach((f, t) -> embeddings.add(TextualInversion.read(f, t)));
-        TextualInversion.Loaded loaded = TextualInversion.apply(tokenizer, textModel, embeddings);
+        TextualInversion.Loaded loaded = TextualInversion.apply(tiny.tokenizer, tiny.textModel, embeddings);
         try (ClipTokenizer tok = loaded.tokenizer()) {
             for (TextualInversion.Embedding e : embeddings) {
                 int[] ids = tok.rawIds(e.token());
@@ -224,10 +210,10 @@ class TextFeaturesTest {
                 // glued to other text: still the token, the text around it tokenised as usual
                 int[] glued = tok.rawIds("red" + e.token() + "apple");
                 assertThat(glued).hasSize(ids.length + 2);
-                assertThat(glued[0]).isEqualTo(tokenizer.rawIds("red")[0]);
-                assertThat(glued[glued.length - 1]).isEqualTo(tokenizer.rawIds("apple")[0]);
+                assertThat(glued[0]).isEqualTo(tiny.tokenizer.rawIds("red")[0]);
+                assertThat(glued[glued.length - 1]).isEqualTo(tiny.tokenizer.rawIds("apple")[0]);
             }
-            assertThat(tok.size()).isEqualTo(tokenizer.size() + embeddings.stream()
+            assertThat(tok.size()).isEqualTo(tiny.tokenizer.size() + embeddings.stream()
                     .mapToInt(TextualInversion.Embedding::count).sum());
             assertThat(loaded.textModel().vocabSize()).isEqualTo(tok.size());
         }

@@ -12,6 +12,7 @@ import dev.smallsd.io.SafeTensors;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.PngLevels;
 import dev.smallsd.testing.TextFeatureCases;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ class TextFeaturesSeededTest {
                 Golden.assertClose(name + " images", filtered, golden, new Golden.Tolerance(atol, 0));
                 double quantised = PipelineCases.assertQuantisedClose(name, result.images(), golden, atol);
                 BufferedImage png = ImageIO.read(TextFeatureCases.dir().resolve(name + ".png").toFile());
-                int levels = TextFeatureCases.maxLevelDiff(result.image(), png);
+                int levels = PngLevels.maxLevelDiff(result.image(), png);
                 assertThat(levels).as(name + ".png max level difference").isLessThanOrEqualTo(maxLevels);
                 System.out.printf("%s with the checker: nsfw %s exact, float max |java - golden| %.3g, 8-bit %.3g, "
                         + "PNG %d level(s)%n", name, result.nsfw(), filtered.sub(golden).abs().max().getFloat(),
