@@ -168,9 +168,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
             a[i] = (float) Math.sqrt(ac);
             b[i] = (float) Math.sqrt(1.0f - ac);
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.mul(perBatch(a, original)).add(noise.mul(perBatch(b, original)));
             return s.out(res);
         }
@@ -184,9 +182,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         for (int i = 0; i < ts.length; i++) {
             sig[i] = sigmas[idx[i]];
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.add(noise.mul(perBatch(sig, original)));
             return s.out(res);
         }
@@ -203,9 +199,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
             a[i] = VpMath.alpha(sigma);
             b[i] = sigma * a[i];
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.mul(perBatch(a, original)).add(noise.mul(perBatch(b, original)));
             return s.out(res);
         }
@@ -243,9 +237,20 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         private final NDManager tmp;
         private final Map<NDArray, Boolean> attached = new IdentityHashMap<>();
 
-        Scope(NDArray anchor) {
+        /**
+         * Opens a scope whose results go to {@code anchor}'s manager.
+         *
+         * @param anchor the array whose manager receives {@link #out} results (usually the sample); it is an
+         *     input too
+         * @param inputs the other arrays the call computes with (nulls are skipped); see {@link #in}
+         */
+        Scope(NDArray anchor, NDArray... inputs) {
             this.target = anchor.getManager();
             this.tmp = target.newSubManager();
+            in(anchor);
+            for (NDArray a : inputs) {
+                in(a);
+            }
         }
 
         NDArray in(NDArray a) {

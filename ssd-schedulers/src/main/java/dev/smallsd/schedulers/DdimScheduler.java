@@ -7,9 +7,9 @@ import java.util.Map;
  * Port of diffusers' {@code DDIMScheduler}: denoising diffusion implicit models; {@code eta} (a per-request step
  * option) blends in DDPM-like noise.
  */
-public final class DdimScheduler implements Scheduler {
+public final class DdimScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DDIMScheduler";
+    static final SchedulerClass CLASS = new SchedulerClass("DDIMScheduler", DdimScheduler::defaults, DdimScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -25,37 +25,15 @@ public final class DdimScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
     private final float finalAlphaCumprod;
-    private final int numTrain;
 
     DdimScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
+        super(config);
         this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         return new Run(numInferenceSteps);
     }
 
@@ -89,9 +67,7 @@ public final class DdimScheduler implements Scheduler {
             float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
             float b = 1.0f - a;
             double eta = o.eta();
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 NDArray predEpsilon = modelOutput;
                 if (config.getBoolean("clip_sample")) {

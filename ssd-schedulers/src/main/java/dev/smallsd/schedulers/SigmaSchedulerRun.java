@@ -56,11 +56,6 @@ abstract class SigmaSchedulerRun extends AbstractSchedulerRun {
         return addNoiseWithSigmas(sigmas, original, noise, ts);
     }
 
-    /** Sigmas of the training schedule interpolated at the (float) timesteps, float64 as numpy computes them. */
-    static double[] interpolatedSigmas(double[] timesteps, float[] trainSigmas) {
-        return NoiseSchedules.interp(timesteps, trainSigmas);
-    }
-
     /** Appends a final 0 and casts to float32. */
     static float[] withZeroF32(double[] sig) {
         float[] out = new float[sig.length + 1];
