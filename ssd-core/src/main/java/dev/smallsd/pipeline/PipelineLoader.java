@@ -94,9 +94,8 @@ public final class PipelineLoader {
                 LOG.info("text encoder loaded from {} in {} ms", f.path(), ms(t));
             }
             if (!o.textualInversions.isEmpty()) {
-                TextualInversion.Loaded ti = TextualInversion.apply(tokenizer, textEncoder,
+                TextualInversion.Loaded ti = TextualInversion.applyReplacing(tokenizer, textEncoder,
                         o.textualInversions.stream().map(e -> TextualInversion.read(e.file(), e.token())).toList());
-                tokenizer.close();
                 tokenizer = ti.tokenizer();
                 textEncoder = ti.textModel();
                 LOG.info("textual inversion: {} embedding(s) loaded", o.textualInversions.size());

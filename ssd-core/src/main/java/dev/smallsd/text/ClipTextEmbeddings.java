@@ -75,6 +75,11 @@ public final class ClipTextEmbeddings {
         return new ClipTextEmbeddings(table, positionEmbedding, maxPositionEmbeddings);
     }
 
+    /** Frees the token table (this instance is unusable afterwards); the position table is shared and kept. */
+    void closeTokenTable() {
+        tokenEmbedding.close();
+    }
+
     /**
      * @param inputIds token ids {@code [B, L]}, int64, {@code L <= max_position_embeddings}, every id in
      *     {@code [0, vocab_size)}

@@ -74,6 +74,11 @@ public final class ClipTextModel {
         return new ClipTextModel(embeddings.withTokenRows(firstId, rows), encoder, finalLayerNorm, spec);
     }
 
+    /** Frees this model's token table after {@link #withTokenEmbeddings} replaced it (this model is unusable). */
+    void closeTokenTable() {
+        embeddings.closeTokenTable();
+    }
+
     /**
      * Builds the model from its config, asking {@code root} for {@code text_model.*} parameters.
      *

@@ -176,6 +176,25 @@ public final class TextualInversion {
         }
     }
 
+    /**
+     * Like {@link #apply}, for a caller that discards the given tokenizer and model: on success the given tokenizer
+     * is closed and the given model's token table (a {@code vocab_size × hidden} copy, 150 MB for SD v1) is freed, so
+     * neither may be used afterwards. On failure both are left as they were.
+     *
+     * @param tokenizer the tokenizer (closed on success)
+     * @param textModel the text encoder (its token table freed on success)
+     * @param embeddings the embeddings, in load order
+     * @return the tokenizer and text encoder with the new tokens
+     */
+    public static Loaded applyReplacing(ClipTokenizer tokenizer, ClipTextModel textModel, List<Embedding> embeddings) {
+        Loaded loaded = apply(tokenizer, textModel, embeddings);
+        if (loaded.textModel() != textModel) {
+            textModel.closeTokenTable();
+            tokenizer.close();
+        }
+        return loaded;
+    }
+
     private static String firstKeys(Set<String> names) {
         List<String> l = names.stream().limit(5).toList();
         return l + (names.size() > 5 ? " (+" + (names.size() - 5) + " more)" : "");
