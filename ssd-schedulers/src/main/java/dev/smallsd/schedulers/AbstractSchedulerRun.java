@@ -55,6 +55,18 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         return null;
     }
 
+    /** 1.0: the ᾱ-based schedulers start from unit-variance noise; sigma-based runs override this. */
+    @Override
+    public double initNoiseSigma() {
+        return 1.0;
+    }
+
+    /** The identity: only the sigma-based runs scale their input. */
+    @Override
+    public NDArray scaleModelInput(NDArray sample, double t) {
+        return sample;
+    }
+
     @Override
     public int order() {
         return order;

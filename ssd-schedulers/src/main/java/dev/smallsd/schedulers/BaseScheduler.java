@@ -1,5 +1,7 @@
 package dev.smallsd.schedulers;
 
+import java.util.Map;
+
 /**
  * What every scheduler class shares: its resolved configuration, the training noise schedule derived from it
  * (diffusers' {@code betas}, {@code alphas_cumprod}, and the sigmas {@code sqrt((1 − ᾱ) / ᾱ)} with their logs), the
@@ -107,6 +109,16 @@ abstract class BaseScheduler implements Scheduler {
         }
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
         return new VpSchedule(ts, VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas), sigmaMin()));
+    }
+
+    /** ᾱ "before" the first training step: 1 with {@code set_alpha_to_one}, else ᾱ_0 (DDIM, PNDM, LCM). */
+    protected final float finalAlphaCumprod() {
+        return config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
+    }
+
+    /** {@link #finalAlphaCumprod()} as the run's {@code final_alpha_cumprod} extra schedule. */
+    protected final Map<String, double[]> finalAlphaSchedule() {
+        return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod()});
     }
 
     /** Karras sigmas from the largest to the smallest training sigma (the DPM-Solver family's). */

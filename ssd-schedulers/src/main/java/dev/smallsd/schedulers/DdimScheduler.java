@@ -9,7 +9,8 @@ import java.util.Map;
  */
 public final class DdimScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("DDIMScheduler", DdimScheduler::defaults, DdimScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DDIMScheduler", DdimScheduler::defaults, DdimScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -25,11 +26,8 @@ public final class DdimScheduler extends BaseScheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final float finalAlphaCumprod;
-
     DdimScheduler(SchedulerConfig config) {
         super(config);
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
     }
 
     @Override
@@ -45,18 +43,8 @@ public final class DdimScheduler extends BaseScheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -64,7 +52,7 @@ public final class DdimScheduler extends BaseScheduler {
             int timestep = intTimestep(t);
             int prevTimestep = timestep - numTrain / numInferenceSteps;
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             double eta = o.eta();
             try (Scope s = new Scope(sample, modelOutput)) {

@@ -6,7 +6,8 @@ import java.util.Map;
 /** Port of diffusers' {@code DDPMScheduler}: ancestral sampling of denoising diffusion probabilistic models. */
 public final class DdpmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("DDPMScheduler", DdpmScheduler::defaults, DdpmScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DDPMScheduler", DdpmScheduler::defaults, DdpmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -36,16 +37,6 @@ public final class DdpmScheduler extends BaseScheduler {
 
         Run(int n) {
             super(NoiseSchedules.alphaFamilyTimesteps(config, n, numTrain), true, n, 1, false);
-        }
-
-        @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
         }
 
         @Override

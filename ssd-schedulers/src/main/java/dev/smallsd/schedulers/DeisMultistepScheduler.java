@@ -10,7 +10,8 @@ import java.util.Map;
  */
 public final class DeisMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(

@@ -10,7 +10,8 @@ import java.util.Map;
  */
 public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(

@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public final class DpmSolverSinglestepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(

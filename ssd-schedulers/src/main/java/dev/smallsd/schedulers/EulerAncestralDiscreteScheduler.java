@@ -6,7 +6,8 @@ import java.util.Map;
 /** Port of diffusers' {@code EulerAncestralDiscreteScheduler}: ancestral Euler steps (fresh noise every step). */
 public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -32,12 +33,6 @@ public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
 
         Run(double[] ts, float[] sigmas, int n) {
             super(ts, sigmas, n, 1, config.getString("timestep_spacing"));
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
         }
 
         @Override

@@ -9,7 +9,8 @@ import java.util.Map;
  */
 public final class EulerDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("EulerDiscreteScheduler", EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("EulerDiscreteScheduler", EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -65,12 +66,6 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
 
         Run(double[] ts, float[] sigmas, int n) {
             super(ts, sigmas, n, 1, config.getString("timestep_spacing"));
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
         }
 
         @Override

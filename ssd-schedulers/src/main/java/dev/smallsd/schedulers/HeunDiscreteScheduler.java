@@ -9,7 +9,8 @@ import java.util.Map;
  */
 public final class HeunDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("HeunDiscreteScheduler", HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("HeunDiscreteScheduler", HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
@@ -61,12 +62,6 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
 
         private boolean firstOrder() {
             return Float.isNaN(dt);
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
         }
 
         @Override

@@ -9,7 +9,8 @@ import java.util.Map;
  */
 public final class LcmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("LCMScheduler", LcmScheduler::defaults, LcmScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("LCMScheduler", LcmScheduler::defaults, LcmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "scaled_linear",
@@ -27,11 +28,8 @@ public final class LcmScheduler extends BaseScheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final float finalAlphaCumprod;
-
     LcmScheduler(SchedulerConfig config) {
         super(config);
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
     }
 
     @Override
@@ -71,18 +69,8 @@ public final class LcmScheduler extends BaseScheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -94,7 +82,7 @@ public final class LcmScheduler extends BaseScheduler {
             int prevIndex = stepIndex + 1;
             int prevTimestep = prevIndex < timesteps.length ? (int) timesteps[prevIndex] : timestep;
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             float bp = 1.0f - ap;
             float sigmaData = 0.5f;

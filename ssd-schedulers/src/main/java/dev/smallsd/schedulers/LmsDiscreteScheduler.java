@@ -15,7 +15,8 @@ import java.util.Map;
  */
 public final class LmsDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("LMSDiscreteScheduler", LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("LMSDiscreteScheduler", LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
     private static final int ORDER = 4;
 
     static Map<String, Object> defaults() {
@@ -58,12 +59,6 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
                 c[i] = coefficientLog.get(i);
             }
             return Map.of("lms_coefficients", c);
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
         }
 
         /** ∫ over [σ_t, σ_{t+1}] of the Lagrange basis polynomial of {@code current} among the last points. */

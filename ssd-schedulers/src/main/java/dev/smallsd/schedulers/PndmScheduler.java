@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public final class PndmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("PNDMScheduler", PndmScheduler::defaults, PndmScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("PNDMScheduler", PndmScheduler::defaults, PndmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -22,11 +23,8 @@ public final class PndmScheduler extends BaseScheduler {
                 "steps_offset", 0);
     }
 
-    private final float finalAlphaCumprod;
-
     PndmScheduler(SchedulerConfig config) {
         super(config);
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
     }
 
     @Override
@@ -87,18 +85,8 @@ public final class PndmScheduler extends BaseScheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -196,7 +184,7 @@ public final class PndmScheduler extends BaseScheduler {
 
         private NDArray prevSample(NDArray sample, int timestep, int prevTimestep, NDArray modelOutput) {
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             float bp = 1.0f - ap;
             float sampleCoeff = (float) Math.sqrt(ap / a);

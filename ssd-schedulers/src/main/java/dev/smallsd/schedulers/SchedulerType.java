@@ -3,6 +3,7 @@ package dev.smallsd.schedulers;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -102,9 +103,66 @@ public enum SchedulerType {
                     return t;
                 }
             }
+            for (SchedulerType t : values()) {
+                String a1111 = t.a1111Sampler().orElse(null);
+                if (a1111 != null && (a1111 + t.a1111ScheduleType().map(k -> " " + k).orElse(""))
+                        .toLowerCase(Locale.ROOT).equals(n)) {
+                    return t;
+                }
+            }
         }
         throw new IllegalArgumentException("unknown scheduler '" + name + "'; valid names: "
-                + Arrays.stream(values()).map(SchedulerType::userName).collect(Collectors.joining(", ")));
+                + Arrays.stream(values()).map(SchedulerType::userName).collect(Collectors.joining(", "))
+                + " (or AUTOMATIC1111's sampler names, e.g. 'DPM++ 2M', 'Euler a', 'PLMS')");
+    }
+
+    /**
+     * Finds the type for AUTOMATIC1111's {@code Sampler} and {@code Schedule type} fields, as its PNG parameters
+     * hold them (older A1111 versions write {@code "DPM++ 2M Karras"} as the sampler and no schedule type).
+     *
+     * @param sampler the sampler name, e.g. {@code "DPM++ 2M"}
+     * @param scheduleType the schedule type, e.g. {@code "Karras"}, or null / empty / {@code "Automatic"}
+     * @return the type
+     * @throws IllegalArgumentException if no type matches
+     */
+    public static SchedulerType fromA1111(String sampler, String scheduleType) {
+        boolean karras = scheduleType != null && scheduleType.trim().equalsIgnoreCase("Karras");
+        return fromName(karras ? sampler.trim() + " Karras" : sampler);
+    }
+
+    /**
+     * Returns the sampler name AUTOMATIC1111 uses for this scheduler ({@code "PLMS"}, {@code "DPM++ 2M"},
+     * {@code "Euler a"}, ...), so that A1111 reads the PNG parameters back to the same sampler; empty where A1111
+     * has no equivalent (DPM++ 3M, DPM-Solver 2M, DPM-Solver singlestep, DEIS).
+     *
+     * @return the A1111 sampler name
+     */
+    public Optional<String> a1111Sampler() {
+        return Optional.ofNullable(switch (this) {
+            case PNDM -> "PLMS";
+            case DDIM -> "DDIM";
+            case DDPM -> "DDPM";
+            case DPMPP_2M, DPMPP_2M_KARRAS -> "DPM++ 2M";
+            case EULER, EULER_KARRAS -> "Euler";
+            case EULER_A -> "Euler a";
+            case LMS -> "LMS";
+            case HEUN -> "Heun";
+            case KDPM2 -> "DPM2";
+            case KDPM2_A -> "DPM2 a";
+            case UNIPC -> "UniPC";
+            case LCM -> "LCM";
+            case DPMPP_3M, DPM_2M, DPM_SINGLESTEP, DEIS -> null;
+        });
+    }
+
+    /**
+     * Returns AUTOMATIC1111's {@code Schedule type} for this scheduler: {@code "Karras"} for the Karras-sigma
+     * variants, empty otherwise.
+     *
+     * @return the schedule type
+     */
+    public Optional<String> a1111ScheduleType() {
+        return Boolean.TRUE.equals(overrides.get("use_karras_sigmas")) ? Optional.of("Karras") : Optional.empty();
     }
 
     /** The class this type builds. */

@@ -12,7 +12,8 @@ import java.util.Set;
  */
 public final class UniPcMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS = new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
+    static final SchedulerClass CLASS =
+            new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
