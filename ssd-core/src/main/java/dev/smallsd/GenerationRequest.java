@@ -28,6 +28,7 @@ import javax.imageio.ImageIO;
  * @param strength image-to-image strength in {@code (0, 1]}
  * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
  * @param listener progress callback, or {@code null}
+ * @param promptSyntax how prompts are read ({@code null} means {@link PromptSyntax#PLAIN})
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -44,7 +45,8 @@ public record GenerationRequest(
         BufferedImage initImage,
         double strength,
         SchedulerType scheduler,
-        StepListener listener) {
+        StepListener listener,
+        PromptSyntax promptSyntax) {
 
     /** diffusers' default number of steps. */
     public static final int DEFAULT_STEPS = 50;
@@ -58,6 +60,7 @@ public record GenerationRequest(
         prompts = prompts == null ? null : Collections.unmodifiableList(new ArrayList<>(prompts));
         negativePrompts = negativePrompts == null ? List.of()
                 : Collections.unmodifiableList(new ArrayList<>(negativePrompts));
+        promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
     }
 
     /** @return a builder with diffusers' defaults */
@@ -93,6 +96,7 @@ public record GenerationRequest(
         b.strength = strength;
         b.scheduler = scheduler;
         b.listener = listener;
+        b.promptSyntax = promptSyntax;
         return b;
     }
 
@@ -134,6 +138,10 @@ public record GenerationRequest(
             if (negativePrompts.get(i) == null) {
                 throw new IllegalArgumentException("negativePrompt: negative prompt " + i + " is null");
             }
+        }
+        if (promptSyntax == PromptSyntax.A1111) {
+            prompts.forEach(dev.smallsd.text.PromptAttention::parse);
+            negativePrompts.forEach(dev.smallsd.text.PromptAttention::parse);
         }
         checkSize("width", width);
         checkSize("height", height);
@@ -178,7 +186,8 @@ public record GenerationRequest(
         return "GenerationRequest[prompts=" + prompts + ", negativePrompts=" + negativePrompts + ", size="
                 + width + "x" + height + ", steps=" + steps + ", guidanceScale=" + guidanceScale
                 + ", imagesPerPrompt=" + imagesPerPrompt + ", seed=" + seed + ", img2img=" + isImageToImage()
-                + (isImageToImage() ? ", strength=" + strength : "") + ", scheduler=" + scheduler + "]";
+                + (isImageToImage() ? ", strength=" + strength : "") + ", scheduler=" + scheduler
+                + ", promptSyntax=" + promptSyntax + "]";
     }
 
     /** Builder of {@link GenerationRequest}; starts from diffusers' defaults. */
@@ -198,6 +207,7 @@ public record GenerationRequest(
         private double strength = DEFAULT_STRENGTH;
         private SchedulerType scheduler;
         private StepListener listener;
+        private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
 
         private Builder() {}
 
@@ -391,10 +401,19 @@ public record GenerationRequest(
             return this;
         }
 
+        /**
+         * @param syntax how the prompts and negative prompts are read (default {@link PromptSyntax#PLAIN})
+         * @return this
+         */
+        public Builder promptSyntax(PromptSyntax syntax) {
+            this.promptSyntax = syntax;
+            return this;
+        }
+
         /** @return the request (not yet validated) */
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, width, height, steps, guidanceScale,
-                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener);
+                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener, promptSyntax);
         }
     }
 

@@ -322,6 +322,38 @@ public final class SmallStableDiffusion implements AutoCloseable {
         }
 
         /**
+         * Loads a textual-inversion embedding under its default token: the file name without extension for
+         * AUTOMATIC1111 files ({@code .pt}, {@code .safetensors} with {@code emb_params}), the key of a diffusers
+         * {@code learned_embeds} file. See {@link #textualInversion(Path, String)}.
+         *
+         * @param file the embedding file
+         * @return this
+         */
+        public Builder textualInversion(Path file) {
+            return textualInversion(file, null);
+        }
+
+        /**
+         * Loads a textual-inversion embedding (diffusers' {@code load_textual_inversion}): an embedding of {@code n}
+         * vectors adds the tokens {@code token, token_1, …, token_{n-1}}; writing {@code token} in a prompt uses all of
+         * them. Several embeddings may be loaded; their ids follow the vocabulary in the order of these calls.
+         *
+         * @param file an AUTOMATIC1111 {@code .pt} / {@code .safetensors} or diffusers {@code learned_embeds}
+         *     ({@code .safetensors}, {@code .bin}) file
+         * @param token the token, or {@code null} for the file's default
+         * @return this
+         * @see dev.smallsd.text.TextualInversion
+         */
+        public Builder textualInversion(Path file, String token) {
+            Objects.requireNonNull(file, "textualInversion");
+            if (token != null && token.isBlank()) {
+                throw new IllegalArgumentException("textualInversion: the token for " + file + " is blank");
+            }
+            options.textualInversions.add(new PipelineLoader.Embedding(file, token));
+            return this;
+        }
+
+        /**
          * Loads every model once.
          *
          * @return the ready instance

@@ -62,6 +62,29 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
      *     refers to anything a state dict does not need
      */
     public static TorchCheckpoint open(Path path) {
+        return open(path, false);
+    }
+
+    /**
+     * Opens a checkpoint whose pickle is a dict of nested dicts rather than a flat state dict, such as an
+     * AUTOMATIC1111 embedding ({@code {"string_to_param": {"*": tensor}, "name": ..., "step": ...}}): every tensor
+     * is listed under its key path joined with {@code '.'} (e.g. {@code string_to_param.*}); plain values (strings,
+     * numbers, booleans, {@code None} and tuples/lists of them) are skipped. Same restrictions and validation as
+     * {@link #open}.
+     *
+     * @param path the file
+     * @return the open checkpoint; close it when done
+     * @throws ModelLoadException when the file is unreadable, malformed, nested more than
+     *     {@value #MAX_NESTING} dicts deep, or refers to anything but tensors and plain values
+     */
+    public static TorchCheckpoint openNested(Path path) {
+        return open(path, true);
+    }
+
+    /** The deepest dict nesting {@link #openNested} follows. */
+    public static final int MAX_NESTING = 8;
+
+    private static TorchCheckpoint open(Path path, boolean nested) {
         long fileSize = checkZipMagic(path);
         ZipFile zip;
         try {
@@ -73,7 +96,7 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
             throw new ModelLoadException(path, "cannot open checkpoint: " + e, e);
         }
         try {
-            return new TorchCheckpoint(path, zip, parse(path, zip, fileSize));
+            return new TorchCheckpoint(path, zip, parse(path, zip, fileSize, nested));
         } catch (RuntimeException e) {
             SafeTensors.closeQuietly(zip);
             throw e;
@@ -106,7 +129,7 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
         }
     }
 
-    private static Map<String, Entry> parse(Path path, ZipFile zip, long fileSize) {
+    private static Map<String, Entry> parse(Path path, ZipFile zip, long fileSize, boolean nested) {
         String prefix = null;
         Enumeration<? extends ZipEntry> all = zip.entries();
         while (all.hasMoreElements()) {
@@ -140,6 +163,10 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
         }
         Map<String, Entry> out = new LinkedHashMap<>();
         Map<String, DType> storageTypes = new HashMap<>();
+        if (nested) {
+            flatten(path, zip, prefix, (Map<?, ?>) root, "", 1, fileSize, storageTypes, out);
+            return Collections.unmodifiableMap(out);
+        }
         for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
             if (!(e.getKey() instanceof String)) {
                 throw new ModelLoadException(path, prefix + "data.pkl: state dict key is of type "
@@ -153,6 +180,42 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
             out.put(name, entry(path, zip, prefix, name, (TensorRef) e.getValue(), fileSize, storageTypes));
         }
         return Collections.unmodifiableMap(out);
+    }
+
+    private static void flatten(Path path, ZipFile zip, String prefix, Map<?, ?> dict, String keyPrefix, int depth,
+            long fileSize, Map<String, DType> storageTypes, Map<String, Entry> out) {
+        if (depth > MAX_NESTING) {
+            throw new ModelLoadException(path, prefix + "data.pkl: dicts nested more than " + MAX_NESTING
+                    + " deep at '" + keyPrefix + "'");
+        }
+        for (Map.Entry<?, ?> e : dict.entrySet()) {
+            String name = keyPrefix + e.getKey();
+            Object v = e.getValue();
+            if (v instanceof TensorRef t) {
+                if (out.containsKey(name)) {
+                    throw new ModelLoadException(path, prefix + "data.pkl: two tensors are named '" + name + "'");
+                }
+                out.put(name, entry(path, zip, prefix, name, t, fileSize, storageTypes));
+            } else if (v instanceof Map<?, ?> m) {
+                flatten(path, zip, prefix, m, name + ".", depth + 1, fileSize, storageTypes, out);
+            } else if (!isPlain(v, depth)) {
+                throw new ModelLoadException(path, prefix + "data.pkl: entry '" + name + "' is of type "
+                        + RestrictedUnpickler.typeName(v) + ", neither a tensor, a dict nor a plain value");
+            }
+        }
+    }
+
+    /** A plain value, or a tuple/list of them nested at most {@link #MAX_NESTING} deep. */
+    private static boolean isPlain(Object v, int depth) {
+        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+            return true;
+        }
+        if (depth > MAX_NESTING) {
+            return false;
+        }
+        java.util.List<?> items = v instanceof RestrictedUnpickler.Tuple t ? t.items()
+                : v instanceof java.util.List<?> l ? l : null;
+        return items != null && items.stream().allMatch(x -> isPlain(x, depth + 1));
     }
 
     private static Entry entry(Path path, ZipFile zip, String prefix, String name, TensorRef t, long fileSize,

@@ -16,6 +16,7 @@ import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.schedulers.Schedulers;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
+import dev.smallsd.text.TextualInversion;
 import dev.smallsd.unet.UNet2DConditionModel;
 import dev.smallsd.vae.AutoencoderKL;
 import dev.smallsd.vae.VaeTiling;
@@ -63,7 +64,17 @@ public final class PipelineLoader {
         public String modelName;
         /** Tiled VAE decoding. */
         public boolean vaeTiling;
+        /** Textual-inversion embeddings in load order. */
+        public final java.util.List<Embedding> textualInversions = new java.util.ArrayList<>();
     }
+
+    /**
+     * A textual-inversion file to load.
+     *
+     * @param file the embedding file
+     * @param token the token to load it under, or {@code null} for the file's default
+     */
+    public record Embedding(Path file, String token) {}
 
     /**
      * @param o the options
@@ -98,6 +109,13 @@ public final class PipelineLoader {
             try (TensorFile f = dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn)) {
                 textEncoder = ClipTextModel.load(dir.textEncoderConfig(), f, manager);
                 LOG.info("text encoder loaded from {} in {} ms", f.path(), ms(t));
+            }
+            if (!o.textualInversions.isEmpty()) {
+                TextualInversion.Loaded ti = TextualInversion.applyReplacing(tokenizer, textEncoder,
+                        o.textualInversions.stream().map(e -> TextualInversion.read(e.file(), e.token())).toList());
+                tokenizer = ti.tokenizer();
+                textEncoder = ti.textModel();
+                LOG.info("textual inversion: {} embedding(s) loaded", o.textualInversions.size());
             }
             t = System.nanoTime();
             UNet2DConditionModel unet;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
+import dev.smallsd.PromptSyntax;
 import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.Timings;
@@ -21,6 +22,7 @@ import dev.smallsd.schedulers.StepResult;
 import dev.smallsd.schedulers.TorchGenerator;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
+import dev.smallsd.text.WeightedPromptEncoder;
 import dev.smallsd.unet.UNet2DConditionModel;
 import dev.smallsd.vae.AutoencoderKL;
 import dev.smallsd.vae.DiagonalGaussianDistribution;
@@ -45,6 +47,7 @@ import java.util.function.Function;
 public final class StableDiffusionPipeline implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final ClipTextModel textEncoder;
+    private final WeightedPromptEncoder weightedEncoder;
     private final UNet2DConditionModel unet;
     private final AutoencoderKL vae;
     private final Scheduler defaultScheduler;
@@ -72,6 +75,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             SafetyMode safetyMode, NDManager manager, String modelName) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
+        this.weightedEncoder = new WeightedPromptEncoder(tokenizer, textEncoder);
         this.unet = unet;
         this.vae = vae;
         this.defaultScheduler = defaultScheduler;
@@ -233,6 +237,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     private NDArray encodePrompts(GenerationRequest request, boolean cfg, NDManager rm,
             PipelineHooks.Observer observer) {
+        if (request.promptSyntax() == PromptSyntax.A1111) {
+            return encodeWeighted(request, cfg, rm);
+        }
         NDArray cond = encode(request.prompts(), request.clipSkip(), rm, observer);
         NDArray condRep = repeatPerImage(cond, request.imagesPerPrompt());
         if (!cfg) {
@@ -242,6 +249,26 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 ? Collections.nCopies(request.prompts().size(), "") : request.negativePrompts();
         NDArray uncond = encode(negatives, request.clipSkip(), rm, observer);
         return NDArrays.concat(new NDList(repeatPerImage(uncond, request.imagesPerPrompt()), condRep));
+    }
+
+    /**
+     * A1111 syntax: prompts and negative prompts encoded by the text side to one common length (77 · chunks), so the
+     * batch stays {@code [uncond | cond]} as in the plain path.
+     */
+    private NDArray encodeWeighted(GenerationRequest request, boolean cfg, NDManager rm) {
+        List<String> texts = new ArrayList<>();
+        if (cfg) {
+            texts.addAll(request.negativePrompts().isEmpty()
+                    ? Collections.nCopies(request.prompts().size(), "") : request.negativePrompts());
+        }
+        texts.addAll(request.prompts());
+        NDArray all = weightedEncoder.encode(texts, request.clipSkip(), rm);
+        if (!cfg) {
+            return repeatPerImage(all, request.imagesPerPrompt());
+        }
+        NDList halves = all.split(2);
+        return NDArrays.concat(new NDList(repeatPerImage(halves.get(0), request.imagesPerPrompt()),
+                repeatPerImage(halves.get(1), request.imagesPerPrompt())));
     }
 
     private NDArray encode(List<String> prompts, int clipSkip, NDManager rm, PipelineHooks.Observer observer) {

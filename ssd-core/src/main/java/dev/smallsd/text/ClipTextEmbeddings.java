@@ -40,6 +40,46 @@ public final class ClipTextEmbeddings {
         this.positionEmbedding = w.get("position_embedding.weight", maxPositionEmbeddings, hidden);
     }
 
+    private ClipTextEmbeddings(NDArray tokenEmbedding, NDArray positionEmbedding, int maxPositionEmbeddings) {
+        this.tokenEmbedding = tokenEmbedding;
+        this.positionEmbedding = positionEmbedding;
+        this.vocabSize = Math.toIntExact(tokenEmbedding.getShape().get(0));
+        this.maxPositionEmbeddings = maxPositionEmbeddings;
+        this.hidden = Math.toIntExact(tokenEmbedding.getShape().get(1));
+    }
+
+    /**
+     * Embeddings with new token rows, as transformers' {@code resize_token_embeddings(firstId + n)} followed by
+     * setting rows {@code firstId..firstId+n-1} (diffusers' textual inversion). This instance is unchanged.
+     *
+     * @param firstId the id of the first new row, at most {@link #vocabSize()} (rows from it on are replaced)
+     * @param rows {@code [n, hidden]} float32; copied into a new table on the same manager as the current one
+     * @return the new embeddings
+     * @throws IllegalArgumentException when {@code firstId} is out of range or the rows have another width
+     */
+    public ClipTextEmbeddings withTokenRows(int firstId, NDArray rows) {
+        Shape s = rows.getShape();
+        if (s.dimension() != 2 || s.get(1) != hidden) {
+            throw new IllegalArgumentException("rows: shape " + s + " is not [n, " + hidden + "] (hidden_size)");
+        }
+        if (firstId < 0 || firstId > vocabSize) {
+            throw new IllegalArgumentException("firstId: " + firstId + " is outside [0, " + vocabSize + "]");
+        }
+        NDManager m = tokenEmbedding.getManager();
+        NDArray kept = tokenEmbedding.get(new ai.djl.ndarray.index.NDIndex("0:{}", firstId));
+        NDArray added = rows.toType(DataType.FLOAT32, true);
+        added.attach(m);
+        NDArray table = kept.concat(added, 0);
+        kept.close();
+        added.close();
+        return new ClipTextEmbeddings(table, positionEmbedding, maxPositionEmbeddings);
+    }
+
+    /** Frees the token table (this instance is unusable afterwards); the position table is shared and kept. */
+    void closeTokenTable() {
+        tokenEmbedding.close();
+    }
+
     /**
      * @param inputIds token ids {@code [B, L]}, int64, {@code L <= max_position_embeddings}, every id in
      *     {@code [0, vocab_size)}

@@ -53,6 +53,32 @@ public final class ClipTextModel {
         this.finalLayerNorm = new LayerNorm(w.child("final_layer_norm"), spec.hiddenSize(), spec.layerNormEps());
     }
 
+    private ClipTextModel(ClipTextEmbeddings embeddings, ClipEncoder encoder, LayerNorm finalLayerNorm,
+            ClipEncoderSpec spec) {
+        this.embeddings = embeddings;
+        this.encoder = encoder;
+        this.finalLayerNorm = finalLayerNorm;
+        this.spec = spec;
+    }
+
+    /**
+     * The same model with new token embedding rows (textual inversion); shares every other weight with this one.
+     *
+     * @param firstId the id of the first new token (the tokenizer's size before the tokens were added)
+     * @param rows {@code [n, hidden]} the new tokens' vectors
+     * @return the new model
+     * @throws IllegalArgumentException when {@code firstId} is out of range or the rows have another width
+     * @see ClipTextEmbeddings#withTokenRows
+     */
+    public ClipTextModel withTokenEmbeddings(int firstId, NDArray rows) {
+        return new ClipTextModel(embeddings.withTokenRows(firstId, rows), encoder, finalLayerNorm, spec);
+    }
+
+    /** Frees this model's token table after {@link #withTokenEmbeddings} replaced it (this model is unusable). */
+    void closeTokenTable() {
+        embeddings.closeTokenTable();
+    }
+
     /**
      * Builds the model from its config, asking {@code root} for {@code text_model.*} parameters.
      *

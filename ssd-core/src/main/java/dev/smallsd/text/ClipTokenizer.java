@@ -62,10 +62,16 @@ public final class ClipTokenizer implements AutoCloseable {
     /** The special token strings (BOS, EOS, UNK, PAD, distinct) and their ids. */
     private final Map<String, Integer> specialIds;
     private final List<String> specialTokens;
+    /** The vocabulary of the folder (model vocab and the definition's added tokens) and its size. */
+    private final Vocabulary vocabulary;
+    /** Tokens added after loading (textual inversion), each with the ids it stands for, in load order. */
+    private final Map<String, int[]> addedTokens;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ClipTokenizer(Native tokenizers, TextCleanup cleanup, int maxLength, int bosId, int eosId, int padId,
-            Map<String, Integer> specialIds) {
+            Map<String, Integer> specialIds, Vocabulary vocabulary, Map<String, int[]> addedTokens) {
+        this.vocabulary = vocabulary;
+        this.addedTokens = addedTokens;
         this.tokenizers = tokenizers;
         this.cleanup = cleanup;
         this.maxLength = maxLength;
@@ -127,7 +133,7 @@ public final class ClipTokenizer implements AutoCloseable {
             throw e;
         }
         return new ClipTokenizer(new Native(framedTok, rawTok), TextCleanup.CLIP_FTFY, max, bos, eos, pad,
-                Collections.unmodifiableMap(specials));
+                Collections.unmodifiableMap(specials), Vocabulary.of(def), Map.of());
     }
 
     private static HuggingFaceTokenizer load(Path source, String json, Map<String, String> options) {
@@ -153,7 +159,86 @@ public final class ClipTokenizer implements AutoCloseable {
         Objects.requireNonNull(textCleanup, "textCleanup");
         ensureOpen();
         tokenizers.retain();
-        return new ClipTokenizer(tokenizers, textCleanup, maxLength, bosId, eosId, padId, specialIds);
+        return new ClipTokenizer(tokenizers, textCleanup, maxLength, bosId, eosId, padId, specialIds, vocabulary,
+                addedTokens);
+    }
+
+    /**
+     * A tokenizer with more tokens, as transformers' {@code add_tokens} and diffusers' textual inversion make them:
+     * a token of {@code n} vectors adds {@code t, t_1, ..., t_{n-1}} with ids appended after the current
+     * {@link #size()}, in the map's order. An added token is matched in the raw prompt before cleanup and BPE
+     * (earliest first, the longest at the same position); {@code t} stands for all {@code n} ids (diffusers
+     * rewrites {@code t} to {@code "t t_1 ... t_{n-1}"} before tokenizing), {@code t_i} for its own. Shares this
+     * tokenizer's native tokenizer (close both).
+     *
+     * @param tokens each new token and its number of vectors (at least 1)
+     * @return the new tokenizer
+     * @throws IllegalArgumentException when a token or one of its {@code t_i} is empty or already known
+     */
+    public ClipTokenizer withAddedTokens(Map<String, Integer> tokens) {
+        Objects.requireNonNull(tokens, "tokens");
+        ensureOpen();
+        Map<String, int[]> added = new LinkedHashMap<>(addedTokens);
+        int next = size();
+        for (Map.Entry<String, Integer> e : tokens.entrySet()) {
+            String token = e.getKey();
+            int n = e.getValue();
+            if (token == null || token.isEmpty() || n < 1) {
+                throw new IllegalArgumentException("token: '" + token + "' with " + n + " vectors: a token must be a "
+                        + "non-empty string with at least one vector");
+            }
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) {
+                String t = i == 0 ? token : token + "_" + i;
+                if (vocabulary.contains(t) || added.containsKey(t)) {
+                    throw new IllegalArgumentException("token: '" + t + "' is already in the tokenizer's vocabulary; "
+                            + "choose another token");
+                }
+                ids[i] = next + i;
+            }
+            added.put(token, ids);
+            for (int i = 1; i < n; i++) {
+                added.put(token + "_" + i, new int[] {ids[i]});
+            }
+            next += n;
+        }
+        tokenizers.retain();
+        return new ClipTokenizer(tokenizers, cleanup, maxLength, bosId, eosId, padId, specialIds, vocabulary,
+                Collections.unmodifiableMap(added));
+    }
+
+    /**
+     * @param token a token string in the byte-level spelling of {@code vocab.json} (e.g. {@code "cat</w>"}) or an
+     *     added token
+     * @return whether the tokenizer knows it ({@code token in tokenizer.get_vocab()})
+     */
+    public boolean contains(String token) {
+        return vocabulary.contains(token) || addedTokens.containsKey(token);
+    }
+
+    /**
+     * @param id a token id
+     * @return the number of ids an added token starting with this id stands for ({@code n} for the first id of an
+     *     {@code n}-vector textual-inversion token), 1 for any other id
+     */
+    public int addedTokenLength(int id) {
+        for (int[] ids : addedTokens.values()) {
+            if (ids[0] == id) {
+                return ids.length;
+            }
+        }
+        return 1;
+    }
+
+    /** @return the number of ids this tokenizer can produce, added tokens included ({@code len(tokenizer)}) */
+    public int size() {
+        int n = vocabulary.size();
+        for (int[] ids : addedTokens.values()) {
+            for (int id : ids) {
+                n = Math.max(n, id + 1);
+            }
+        }
+        return n;
     }
 
     /** @return the text cleanup applied before tokenization */
@@ -275,6 +360,28 @@ public final class ClipTokenizer implements AutoCloseable {
     List<Part> parts(String prompt) {
         ensureOpen();
         List<Part> parts = new ArrayList<>();
+        if (addedTokens.isEmpty()) {
+            cleanedParts(prompt, parts);
+        } else {
+            for (TextCleanup.Segment seg : TextCleanup.split(prompt, addedTokens.keySet())) {
+                if (!seg.special()) {
+                    cleanedParts(seg.text(), parts);
+                    continue;
+                }
+                int[] ids = addedTokens.get(seg.text());
+                for (int i = 0; i < ids.length; i++) {
+                    parts.add(new Part(i == 0 ? seg.text() : seg.text() + "_" + i, ids[i]));
+                }
+            }
+        }
+        if (parts.isEmpty()) {
+            parts.add(new Part("", -1));
+        }
+        return parts;
+    }
+
+    /** Appends the parts of a prompt (or of text between added tokens) without added tokens. */
+    private void cleanedParts(String prompt, List<Part> parts) {
         for (TextCleanup.Segment seg : cleanup.segments(prompt, specialTokens)) {
             if (seg.special()) {
                 parts.add(new Part(seg.text(), specialIds.get(seg.text())));
@@ -301,10 +408,6 @@ public final class ClipTokenizer implements AutoCloseable {
                 parts.add(new Part(text.substring(from), -1));
             }
         }
-        if (parts.isEmpty()) {
-            parts.add(new Part("", -1));
-        }
-        return parts;
     }
 
     private boolean containsSpecialToken(String text) {
@@ -348,7 +451,7 @@ public final class ClipTokenizer implements AutoCloseable {
      * A piece of cleaned prompt.
      *
      * @param text the text, or the special token string
-     * @param id the special token's id, or -1 for text
+     * @param id the special or added token's id, or -1 for text
      */
     record Part(String text, int id) {
         boolean isText() {

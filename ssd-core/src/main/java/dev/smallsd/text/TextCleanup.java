@@ -1,6 +1,7 @@
 package dev.smallsd.text;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -68,11 +69,32 @@ public enum TextCleanup {
     private static List<Segment> aroundSpecialTokens(String text, List<String> specialTokens,
             UnaryOperator<String> clean) {
         List<Segment> out = new ArrayList<>();
+        for (Segment s : split(text, specialTokens)) {
+            if (s.special()) {
+                out.add(s);
+            } else {
+                addText(out, clean.apply(s.text()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * transformers' added-token split of raw text: exact occurrences of the tokens, earliest first and the longest
+     * at the same position, become {@link Segment#special()} segments; the text between them is kept as it is
+     * (possibly empty, between two adjacent tokens or at either end).
+     *
+     * @param text the text
+     * @param tokens the token strings to split off
+     * @return the segments in order
+     */
+    static List<Segment> split(String text, Collection<String> tokens) {
+        List<Segment> out = new ArrayList<>();
         int pos = 0;
         while (true) {
             int bestAt = -1;
             String best = null;
-            for (String t : specialTokens) {
+            for (String t : tokens) {
                 if (t.isEmpty()) {
                     continue;
                 }
@@ -83,10 +105,10 @@ public enum TextCleanup {
                 }
             }
             if (best == null) {
-                addText(out, clean.apply(text.substring(pos)));
+                out.add(new Segment(text.substring(pos), false));
                 return out;
             }
-            addText(out, clean.apply(text.substring(pos, bestAt)));
+            out.add(new Segment(text.substring(pos, bestAt), false));
             out.add(new Segment(best, true));
             pos = bestAt + best.length();
         }

@@ -3,6 +3,7 @@ package dev.smallsd.examples.cli;
 import ai.djl.ndarray.NDArray;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
+import dev.smallsd.PromptSyntax;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.StepListener;
 import dev.smallsd.Timings;
@@ -40,7 +41,9 @@ import picocli.CommandLine.Spec;
             "  ssd generate -m ./small-stable-diffusion-v0 -p \"an apple, 4k\" -s 42 -o apple.png",
             "  ssd generate -p \"a castle\" --num-images 4 --scheduler dpm++2m -o castle.png",
             "      (writes castle-1.png ... castle-4.png)",
-            "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png"})
+            "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png",
+            "  ssd generate -p \"a (red:1.3) door, <my-style>\" --prompt-syntax a1111 \\",
+            "      --embedding my-style.pt:<my-style> -o door.png"})
 public final class GenerateCommand implements Callable<Integer> {
     /** Default number of denoising steps of the CLI (diffusers' default is 50). */
     public static final int DEFAULT_STEPS = 25;
@@ -62,6 +65,17 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--negative"}, paramLabel = "<prompt>", description = "What not to draw.")
     private String negative;
+
+    @Option(names = "--prompt-syntax", paramLabel = "<syntax>", defaultValue = "plain",
+            converter = PromptSyntaxConverter.class,
+            description = "plain (diffusers: the prompt as written, cut at 77 tokens) or a1111 (AUTOMATIC1111: "
+                    + "(word), [word], (word:1.3), BREAK, prompts of any length) (default: ${DEFAULT-VALUE}).")
+    private PromptSyntax promptSyntax;
+
+    @Option(names = "--embedding", paramLabel = "<file[:token]>", converter = EmbeddingOption.Converter.class,
+            description = "Textual-inversion embedding (A1111 .pt/.safetensors or diffusers learned_embeds) to load, "
+                    + "under the token after ':' (default: the A1111 file name or the diffusers key). Repeatable.")
+    private List<EmbeddingOption> embeddings = new ArrayList<>();
 
     @Option(names = "--steps", defaultValue = "" + DEFAULT_STEPS,
             description = "Denoising steps (default: ${DEFAULT-VALUE}; diffusers' default is 50).")
@@ -142,7 +156,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .steps(steps)
                 .guidanceScale(guidance)
                 .imagesPerPrompt(numImages)
-                .scheduler(scheduler);
+                .scheduler(scheduler)
+                .promptSyntax(promptSyntax);
         if (seed != null) {
             rb.seed(seed);
         }
@@ -223,6 +238,11 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(SsdCommand.EXIT_USAGE, "--output: " + e.getMessage(), e);
         }
+        for (EmbeddingOption e : embeddings) {
+            if (!Files.isRegularFile(e.file())) {
+                throw CliException.usage("--embedding", e.file() + " does not exist or is not a file");
+            }
+        }
         if (initImage != null && !Files.isRegularFile(initImage)) {
             throw CliException.usage("--init-image", initImage + " does not exist or is not a file");
         }
@@ -252,10 +272,13 @@ public final class GenerateCommand implements Callable<Integer> {
         if (noSafety) {
             b.disableSafetyChecker();
         }
+        embeddings.forEach(e -> b.textualInversion(e.file(), e.token()));
         try {
             return b.build();
         } catch (ModelLoadException e) {
             throw new CliException(SsdCommand.EXIT_FAILURE, "cannot load model: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(SsdCommand.EXIT_USAGE, "--embedding: " + e.getMessage(), e);
         }
     }
 
@@ -337,6 +360,19 @@ public final class GenerateCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** Converts {@code --prompt-syntax} values ({@code plain}, {@code a1111}, any case). */
+    static final class PromptSyntaxConverter implements CommandLine.ITypeConverter<PromptSyntax> {
+        @Override
+        public PromptSyntax convert(String value) {
+            for (PromptSyntax s : PromptSyntax.values()) {
+                if (s.name().equalsIgnoreCase(value)) {
+                    return s;
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a prompt syntax (plain, a1111)");
         }
     }
 
