@@ -2,8 +2,6 @@ package dev.smallsd.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -138,15 +136,8 @@ final class PngFileSink implements MapPartitionsFunction<Row, Row> {
         if (slug.isEmpty()) {
             slug = "image";
         }
-        return slug + "-" + Long.toUnsignedString(seed) + "-" + HexFormat.of().formatHex(sha256(png), 0, 4) + ".png";
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        String hash = HexFormat.of().formatHex(RowSeeds.sha256().digest(png), 0, 4);
+        return slug + "-" + Long.toUnsignedString(seed) + "-" + hash + ".png";
     }
 
     private static void closeQuietly(FileSystem fs) {

@@ -88,7 +88,8 @@ final class RowSeeds {
         return s.scale() <= 0 ? "I" + s.toBigIntegerExact() : "D" + s.toPlainString();
     }
 
-    private static MessageDigest sha256() {
+    /** @return a new SHA-256 digest */
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
