@@ -18,10 +18,11 @@ import java.util.List;
  * @param negativePrompt default negative prompt, or {@code null}
  * @param jobSeed the job seed that derived seeds start from
  * @param seedColumns the key columns of a derived seed
+ * @param maxPixels the largest {@code width × height} a row may ask for
  */
 record GeneratorSettings(ModelKey model, Integer threads, SchedulerType scheduler, int steps, double guidance,
-        Integer width, Integer height, String negativePrompt, long jobSeed, List<String> seedColumns)
-        implements Serializable {
+        Integer width, Integer height, String negativePrompt, long jobSeed, List<String> seedColumns,
+        long maxPixels) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Copies the key columns. */

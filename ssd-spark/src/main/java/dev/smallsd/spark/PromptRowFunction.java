@@ -151,9 +151,10 @@ final class PromptRowFunction implements MapPartitionsFunction<Row, Row> {
         }
 
         /**
-         * @param s the generator settings (scheduler)
+         * @param s the generator settings (scheduler, size limit)
          * @param defaultSize the model's default width/height, for a row that gives only one of them
          * @return the request
+         * @throws IllegalArgumentException when the image would be larger than the generator allows
          */
         GenerationRequest toRequest(GeneratorSettings s, int defaultSize) {
             GenerationRequest.Builder b = GenerationRequest.builder(prompt)
@@ -161,8 +162,14 @@ final class PromptRowFunction implements MapPartitionsFunction<Row, Row> {
                     .steps(steps)
                     .guidanceScale(guidance)
                     .seed(seed);
+            int w = width != null ? width : defaultSize;
+            int h = height != null ? height : defaultSize;
+            if ((long) w * h > s.maxPixels()) {
+                throw new IllegalArgumentException((width != null ? "width" : "height") + ": " + w + "x" + h
+                        + " is more than the generator's maxPixels (" + s.maxPixels() + " pixels)");
+            }
             if (width != null || height != null) {
-                b.width(width != null ? width : defaultSize).height(height != null ? height : defaultSize);
+                b.width(w).height(h);
             }
             if (s.scheduler() != null) {
                 b.scheduler(s.scheduler());

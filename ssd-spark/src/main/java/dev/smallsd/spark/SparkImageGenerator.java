@@ -38,6 +38,9 @@ import org.apache.spark.sql.types.StructType;
 public final class SparkImageGenerator implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The default largest image a row may ask for: 1024 × 1024 pixels. */
+    public static final long DEFAULT_MAX_PIXELS = 1024L * 1024L;
+
     private final GeneratorSettings settings;
 
     private SparkImageGenerator(GeneratorSettings settings) {
@@ -90,6 +93,7 @@ public final class SparkImageGenerator implements Serializable {
         private String negativePrompt;
         private long jobSeed;
         private List<String> seedColumns = InputColumns.DEFAULT_SEED_COLUMNS;
+        private long maxPixels = DEFAULT_MAX_PIXELS;
 
         private Builder() {}
 
@@ -229,6 +233,19 @@ public final class SparkImageGenerator implements Serializable {
         }
 
         /**
+         * @param pixels the largest {@code width × height} a row may ask for (default 1024 × 1024); a larger row gets an
+         *     {@code error} instead of taking the executor's memory down
+         * @return this
+         */
+        public Builder maxPixels(long pixels) {
+            if (pixels <= 0) {
+                throw new IllegalArgumentException("maxPixels: " + pixels + " must be >= 1");
+            }
+            this.maxPixels = pixels;
+            return this;
+        }
+
+        /**
          * @param queries attention query slice size ({@code 0} = no slicing; default: the library's)
          * @return this
          */
@@ -259,7 +276,7 @@ public final class SparkImageGenerator implements Serializable {
             }
             ModelKey key = new ModelKey(model, revision, variant, safety, attentionSliceSize, vaeTiling);
             return new SparkImageGenerator(new GeneratorSettings(key, threads, scheduler, steps, guidance, width,
-                    height, negativePrompt, jobSeed, seedColumns));
+                    height, negativePrompt, jobSeed, seedColumns, maxPixels));
         }
 
         private static void checkSize(String name, int v) {

@@ -44,13 +44,15 @@ class DatasetGenerationTest {
             RowFactory.create(2, "an apple, 4k", "blurry", null, 2, 5.0, 64, 64),
             RowFactory.create(3, "a lighthouse at night", null, null, 3, 1.0, null, null));
     /** Bad rows, each with the start of its expected error. */
-    private static final Map<Integer, String> BAD = Map.of(4, "steps: 0", 5, "width: 60", 6, "prompt:");
+    private static final Map<Integer, String> BAD = Map.of(4, "steps: 0", 5, "width: 60", 6, "prompt:",
+            7, "width: 4096x4096 is more than the generator's maxPixels");
     private static final List<Row> ROWS = new ArrayList<>(GOOD);
 
     static {
         ROWS.add(RowFactory.create(4, "zero steps", null, 5L, 0, 7.5, 64, 64));
         ROWS.add(RowFactory.create(5, "a width that is not a multiple of 8", null, 5L, 2, 7.5, 60, 64));
         ROWS.add(RowFactory.create(6, null, null, 5L, 2, 7.5, 64, 64));
+        ROWS.add(RowFactory.create(7, "a poster that would not fit in memory", null, 5L, 2, 7.5, 4096, 4096));
     }
 
     private SparkImageGenerator generator;
