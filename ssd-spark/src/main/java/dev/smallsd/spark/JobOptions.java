@@ -24,10 +24,11 @@ import java.util.Locale;
  * @param safety safety mode
  * @param threads libtorch threads per task or {@code null}
  * @param partitions number of partitions to spread the prompts over, or {@code null} to keep the input's
+ * @param maxPixels the largest {@code width × height} a row may ask for
  */
 public record JobOptions(String input, String inputFormat, String output, Format format, String model, String revision,
         SchedulerType scheduler, Integer steps, Double guidance, Integer width, Integer height, String negativePrompt,
-        long seed, SafetyMode safety, Integer threads, Integer partitions) {
+        long seed, SafetyMode safety, Integer threads, Integer partitions, long maxPixels) {
 
     /** How {@link GenerateJob} writes the images. */
     public enum Format {
@@ -43,7 +44,7 @@ public record JobOptions(String input, String inputFormat, String output, Format
             "         --input prompts.{csv,json,parquet} --output DIR --model ID|PATH",
             "         [--format png|parquet] [--input-format csv|json|parquet] [--scheduler NAME] [--steps N]",
             "         [--guidance G] [--size WxH] [--negative-prompt TEXT] [--seed N] [--safety block|flag-only|off]",
-            "         [--threads N] [--partitions N] [--revision REV]");
+            "         [--threads N] [--partitions N] [--max-pixels N] [--revision REV]");
 
     /**
      * @param args the command line
@@ -67,6 +68,7 @@ public record JobOptions(String input, String inputFormat, String output, Format
         SafetyMode safety = SafetyMode.BLOCK;
         Integer threads = null;
         Integer partitions = null;
+        long maxPixels = SparkImageGenerator.DEFAULT_MAX_PIXELS;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (!opt.startsWith("--")) {
@@ -97,6 +99,12 @@ public record JobOptions(String input, String inputFormat, String output, Format
                         .replace('-', '_').toUpperCase(Locale.ROOT));
                 case "--threads" -> threads = positive(opt, v);
                 case "--partitions" -> partitions = positive(opt, v);
+                case "--max-pixels" -> {
+                    maxPixels = whole(opt, v);
+                    if (maxPixels <= 0) {
+                        throw new IllegalArgumentException(opt + ": " + v + " must be >= 1");
+                    }
+                }
                 default -> throw new IllegalArgumentException(opt + ": unknown option");
             }
         }
@@ -107,13 +115,13 @@ public record JobOptions(String input, String inputFormat, String output, Format
             inputFormat = formatOf(input);
         }
         return new JobOptions(input, inputFormat, output, format, model, revision, scheduler, steps, guidance, width,
-                height, negativePrompt, seed, safety, threads, partitions);
+                height, negativePrompt, seed, safety, threads, partitions, maxPixels);
     }
 
     /** @return a generator with these options */
     SparkImageGenerator generator() {
         SparkImageGenerator.Builder b = SparkImageGenerator.builder().model(model).safety(safety).seed(seed)
-                .scheduler(scheduler).negativePrompt(negativePrompt).revision(revision);
+                .scheduler(scheduler).negativePrompt(negativePrompt).revision(revision).maxPixels(maxPixels);
         if (steps != null) {
             b.steps(steps);
         }

@@ -19,6 +19,7 @@ class JobOptionsTest {
         assertThat(o.safety()).isEqualTo(SafetyMode.BLOCK);
         assertThat(o.seed()).isZero();
         assertThat(o.steps()).isNull();
+        assertThat(o.maxPixels()).isEqualTo(SparkImageGenerator.DEFAULT_MAX_PIXELS);
         assertThat(JobOptions.parse("--input", "p.jsonl", "--output", "o", "--model", "m").inputFormat())
                 .isEqualTo("json");
         assertThat(JobOptions.parse("--input", "hdfs:///x/p.parquet/", "--output", "o", "--model", "m").inputFormat())
@@ -30,10 +31,11 @@ class JobOptionsTest {
         JobOptions o = JobOptions.parse("--input", "dir", "--input-format", "JSON", "--output", "o", "--model", "m",
                 "--format", "parquet", "--scheduler", "dpm++2m", "--steps", "20", "--guidance", "6.5", "--size",
                 "512x768", "--negative-prompt", "blurry", "--seed", "-3", "--safety", "flag-only", "--threads", "4",
-                "--partitions", "8", "--revision", "fp16");
+                "--partitions", "8", "--revision", "fp16", "--max-pixels", "4194304");
         assertThat(o).isEqualTo(new JobOptions("dir", "json", "o", JobOptions.Format.PARQUET, "m", "fp16",
-                SchedulerType.DPMPP_2M, 20, 6.5, 512, 768, "blurry", -3, SafetyMode.FLAG_ONLY, 4, 8));
+                SchedulerType.DPMPP_2M, 20, 6.5, 512, 768, "blurry", -3, SafetyMode.FLAG_ONLY, 4, 8, 4_194_304L));
         assertThat(o.generator().settings().steps()).isEqualTo(20);
+        assertThat(o.generator().settings().maxPixels()).isEqualTo(4_194_304L);
     }
 
     @Test
@@ -48,6 +50,7 @@ class JobOptionsTest {
                 .hasMessageStartingWith("--scheduler:");
         assertThatThrownBy(() -> JobOptions.parse(concat("--colour", "red"))).hasMessageStartingWith("--colour:");
         assertThatThrownBy(() -> JobOptions.parse(concat("--steps"))).hasMessageStartingWith("--steps: a value");
+        assertThatThrownBy(() -> JobOptions.parse(concat("--max-pixels", "0"))).hasMessageStartingWith("--max-pixels:");
         assertThatThrownBy(() -> JobOptions.parse("--input", "prompts.txt", "--output", "o", "--model", "m"))
                 .hasMessageStartingWith("--input-format:");
     }
