@@ -59,4 +59,16 @@ public record GenerationResult(List<BufferedImage> images, long seed, List<Boole
     public void savePng(int index, Path file) throws IOException {
         PngWriter.write(images.get(index), file, parameters.get(index));
     }
+
+    /**
+     * Encodes one image as PNG in memory: exactly the bytes {@link #savePng} writes to a file, {@code parameters}
+     * chunk included (for sinks that are not local files, such as a Spark column or an object store).
+     *
+     * @param index image index
+     * @return the PNG file's bytes
+     * @throws IOException when encoding fails
+     */
+    public byte[] pngBytes(int index) throws IOException {
+        return PngWriter.encode(images.get(index), parameters.get(index));
+    }
 }

@@ -1,8 +1,8 @@
 package dev.smallsd;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +28,7 @@ public final class PngWriter {
      * @throws IOException when writing fails; no partial file is left at {@code file}
      */
     public static void write(BufferedImage image, Path file, String parameters) throws IOException {
+        byte[] png = encode(image, parameters);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) {
@@ -35,37 +36,51 @@ public final class PngWriter {
         }
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
         try {
-            try (OutputStream os = Files.newOutputStream(tmp); ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
-                Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("png");
-                if (!it.hasNext()) {
-                    throw new IOException("no PNG writer available");
-                }
-                ImageWriter writer = it.next();
-                try {
-                    writer.setOutput(ios);
-                    ImageWriteParam param = writer.getDefaultWriteParam();
-                    IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image),
-                            param);
-                    if (parameters != null) {
-                        IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-                        entry.setAttribute("keyword", "parameters");
-                        entry.setAttribute("value", latin1(parameters));
-                        IIOMetadataNode text = new IIOMetadataNode("tEXt");
-                        text.appendChild(entry);
-                        IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-                        root.appendChild(text);
-                        meta.mergeTree("javax_imageio_png_1.0", root);
-                    }
-                    writer.write(null, new IIOImage(image, null, meta), param);
-                } finally {
-                    writer.dispose();
-                }
-            }
+            Files.write(tmp, png);
             makeReadable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Encodes an image as PNG in memory, exactly the bytes {@link #write} puts in a file.
+     *
+     * @param image the image
+     * @param parameters text for the {@code parameters} tEXt chunk, or {@code null} for none
+     * @return the PNG file's bytes
+     * @throws IOException when no PNG encoder is available or encoding fails
+     */
+    public static byte[] encode(BufferedImage image, String parameters) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(bytes)) {
+            Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("png");
+            if (!it.hasNext()) {
+                throw new IOException("no PNG writer available");
+            }
+            ImageWriter writer = it.next();
+            try {
+                writer.setOutput(ios);
+                ImageWriteParam param = writer.getDefaultWriteParam();
+                IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image),
+                        param);
+                if (parameters != null) {
+                    IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                    entry.setAttribute("keyword", "parameters");
+                    entry.setAttribute("value", latin1(parameters));
+                    IIOMetadataNode text = new IIOMetadataNode("tEXt");
+                    text.appendChild(entry);
+                    IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+                    root.appendChild(text);
+                    meta.mergeTree("javax_imageio_png_1.0", root);
+                }
+                writer.write(null, new IIOImage(image, null, meta), param);
+            } finally {
+                writer.dispose();
+            }
+        }
+        return bytes.toByteArray();
     }
 
     /** Temporary files are created owner-only; a written image gets the usual rw-r--r--. */
