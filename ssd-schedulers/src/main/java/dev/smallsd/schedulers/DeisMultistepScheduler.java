@@ -38,16 +38,14 @@ public final class DeisMultistepScheduler extends BaseScheduler {
 
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
-        VpSchedule schedule = multistepSchedule(numInferenceSteps);
-        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
+        return new Run(multistepSchedule(numInferenceSteps));
     }
 
     /** One DEIS generation. */
     final class Run extends VpSchedulerRun {
-        private int lowerOrderNums;
 
-        Run(double[] ts, float[] sigmas, int n) {
-            super(ts, sigmas, n, solverOrder);
+        Run(VpSchedule schedule) {
+            super(schedule, solverOrder);
         }
 
         @Override
@@ -73,9 +71,7 @@ public final class DeisMultistepScheduler extends BaseScheduler {
                 } else {
                     prev = thirdOrder(sample);
                 }
-                if (lowerOrderNums < solverOrder) {
-                    lowerOrderNums++;
-                }
+                countLowerOrderStep();
                 stepIndex++;
                 return new StepResult(s.out(prev), null);
             } finally {

@@ -93,7 +93,6 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
     /** One DPM-Solver multistep generation. */
     final class Run extends VpSchedulerRun {
-        private int lowerOrderNums;
 
         Run(double[] ts, float[] sigmas, int n) {
             super(ts, sigmas, n, solverOrder);
@@ -128,9 +127,7 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
                 } else {
                     prev = thirdOrder(sample);
                 }
-                if (lowerOrderNums < solverOrder) {
-                    lowerOrderNums++;
-                }
+                countLowerOrderStep();
                 stepIndex++;
                 return new StepResult(s.out(prev), null);
             } finally {

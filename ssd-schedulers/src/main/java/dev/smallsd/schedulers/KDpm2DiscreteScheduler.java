@@ -75,11 +75,6 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return super.initNoiseSigma();
-        }
-
-        @Override
         public NDArray scaleModelInput(NDArray sample, double t) {
             ensureStepIndex(t);
             float sigma = firstSample == null ? sigmas[stepIndex] : sigmasInterpol[stepIndex];

@@ -51,18 +51,16 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
 
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
-        VpSchedule schedule = multistepSchedule(numInferenceSteps);
-        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
+        return new Run(multistepSchedule(numInferenceSteps));
     }
 
     /** One UniPC generation. */
     final class Run extends VpSchedulerRun {
-        private int lowerOrderNums;
         private int thisOrder;
         private NDArray lastSample;
 
-        Run(double[] ts, float[] sigmas, int n) {
-            super(ts, sigmas, n, solverOrder);
+        Run(VpSchedule schedule) {
+            super(schedule, solverOrder);
         }
 
         @Override
@@ -89,9 +87,7 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
                 oldLast = lastSample;
                 lastSample = x == sample ? s.keepCopy(x) : s.keep(x.duplicate());
                 NDArray prev = predictor(x, thisOrder);
-                if (lowerOrderNums < solverOrder) {
-                    lowerOrderNums++;
-                }
+                countLowerOrderStep();
                 stepIndex++;
                 return new StepResult(s.out(prev), null);
             } finally {

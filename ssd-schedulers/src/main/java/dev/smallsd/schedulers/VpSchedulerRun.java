@@ -13,10 +13,24 @@ abstract class VpSchedulerRun extends AbstractSchedulerRun {
     /** Converted model outputs, oldest first (diffusers' {@code model_outputs}); null entries are unset. */
     protected final NDArray[] modelOutputs;
 
+    /** diffusers' {@code lower_order_nums}: how many warm-up steps ran at a lower order (capped at the order). */
+    protected int lowerOrderNums;
+
     VpSchedulerRun(double[] timesteps, float[] sigmas, int n, int solverOrder) {
         super(timesteps, true, n, 1, true);
         this.sigmas = sigmas;
         this.modelOutputs = new NDArray[solverOrder];
+    }
+
+    VpSchedulerRun(BaseScheduler.VpSchedule schedule, int solverOrder) {
+        this(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length, solverOrder);
+    }
+
+    /** Counts one more warm-up step, as diffusers does after each step until the full order is reached. */
+    protected final void countLowerOrderStep() {
+        if (lowerOrderNums < modelOutputs.length) {
+            lowerOrderNums++;
+        }
     }
 
     @Override
