@@ -6,8 +6,8 @@ import java.util.Map;
 /** Port of diffusers' {@code DDPMScheduler}: ancestral sampling of denoising diffusion probabilistic models. */
 public final class DdpmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("DDPMScheduler", DdpmScheduler::defaults, DdpmScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("DDPMScheduler",
+            DdpmScheduler::defaults, DdpmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",

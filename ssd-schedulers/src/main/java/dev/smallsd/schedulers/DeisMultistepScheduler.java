@@ -10,8 +10,8 @@ import java.util.Map;
  */
 public final class DeisMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("DEISMultistepScheduler",
+            DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
@@ -33,7 +33,8 @@ public final class DeisMultistepScheduler extends BaseScheduler {
     /** diffusers maps the DPM solvers' algorithm and solver types onto DEIS's own, so schedulers can be switched. */
     private static SchedulerConfig normalize(SchedulerConfig c) {
         c = ConfigDefaults.mapValue(c, "algorithm_type", "deis", List.of("dpmsolver", "dpmsolver++"), List.of());
-        return ConfigDefaults.mapValue(c, "solver_type", "logrho", List.of("midpoint", "heun", "bh1", "bh2"), List.of());
+        return ConfigDefaults.mapValue(
+                c, "solver_type", "logrho", List.of("midpoint", "heun", "bh1", "bh2"), List.of());
     }
 
     @Override
@@ -80,49 +81,48 @@ public final class DeisMultistepScheduler extends BaseScheduler {
         }
 
         private NDArray firstOrder(NDArray sample) {
+            Point t = at(stepIndex + 1);
             float sT = sigmas[stepIndex + 1];
+            Point s = at(stepIndex);
             float sS = sigmas[stepIndex];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS = VpMath.alpha(sS);
             float h = VpMath.lambda(sT) - VpMath.lambda(sS);
-            return sample.mul(alphaT / alphaS).sub(m(1).mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+            return sample.mul(t.alpha() / s.alpha()).sub(m(1).mul(t.sigma() * (VpMath.exp(h) - 1.0f)));
         }
 
         private NDArray secondOrder(NDArray sample) {
+            Point t = at(stepIndex + 1);
             float sT = sigmas[stepIndex + 1];
+            Point s0 = at(stepIndex);
             float sS0 = sigmas[stepIndex];
+            Point s1 = at(stepIndex - 1);
             float sS1 = sigmas[stepIndex - 1];
-            float alphaT = VpMath.alpha(sT);
-            float alphaS0 = VpMath.alpha(sS0);
-            float alphaS1 = VpMath.alpha(sS1);
-            float rhoT = sT * alphaT / alphaT;
-            float rhoS0 = sS0 * alphaS0 / alphaS0;
-            float rhoS1 = sS1 * alphaS1 / alphaS1;
+            float rhoT = sT * t.alpha() / t.alpha();
+            float rhoS0 = sS0 * s0.alpha() / s0.alpha();
+            float rhoS1 = sS1 * s1.alpha() / s1.alpha();
             float coef1 = ind2(rhoT, rhoS0, rhoS1) - ind2(rhoS0, rhoS0, rhoS1);
             float coef2 = ind2(rhoT, rhoS1, rhoS0) - ind2(rhoS0, rhoS1, rhoS0);
-            NDArray inner = sample.div(alphaS0).add(m(1).mul(coef1)).add(m(2).mul(coef2));
-            return inner.mul(alphaT);
+            NDArray inner = sample.div(s0.alpha()).add(m(1).mul(coef1)).add(m(2).mul(coef2));
+            return inner.mul(t.alpha());
         }
 
         private NDArray thirdOrder(NDArray sample) {
+            Point t = at(stepIndex + 1);
             float sT = sigmas[stepIndex + 1];
+            Point s0 = at(stepIndex);
             float sS0 = sigmas[stepIndex];
+            Point s1 = at(stepIndex - 1);
             float sS1 = sigmas[stepIndex - 1];
+            Point s2 = at(stepIndex - 2);
             float sS2 = sigmas[stepIndex - 2];
-            float alphaT = VpMath.alpha(sT);
-            float alphaS0 = VpMath.alpha(sS0);
-            float alphaS1 = VpMath.alpha(sS1);
-            float alphaS2 = VpMath.alpha(sS2);
-            float rhoT = sT * alphaT / alphaT;
-            float rhoS0 = sS0 * alphaS0 / alphaS0;
-            float rhoS1 = sS1 * alphaS1 / alphaS1;
-            float rhoS2 = sS2 * alphaS2 / alphaS2;
+            float rhoT = sT * t.alpha() / t.alpha();
+            float rhoS0 = sS0 * s0.alpha() / s0.alpha();
+            float rhoS1 = sS1 * s1.alpha() / s1.alpha();
+            float rhoS2 = sS2 * s2.alpha() / s2.alpha();
             float coef1 = ind3(rhoT, rhoS0, rhoS1, rhoS2) - ind3(rhoS0, rhoS0, rhoS1, rhoS2);
             float coef2 = ind3(rhoT, rhoS1, rhoS2, rhoS0) - ind3(rhoS0, rhoS1, rhoS2, rhoS0);
             float coef3 = ind3(rhoT, rhoS2, rhoS0, rhoS1) - ind3(rhoS0, rhoS2, rhoS0, rhoS1);
-            NDArray inner = sample.div(alphaS0).add(m(1).mul(coef1)).add(m(2).mul(coef2)).add(m(3).mul(coef3));
-            return inner.mul(alphaT);
+            NDArray inner = sample.div(s0.alpha()).add(m(1).mul(coef1)).add(m(2).mul(coef2)).add(m(3).mul(coef3));
+            return inner.mul(t.alpha());
         }
 
         /** ∫ (log t − log c) / (log b − log c) dt, float32. */

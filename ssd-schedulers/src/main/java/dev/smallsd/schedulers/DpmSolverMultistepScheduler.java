@@ -10,8 +10,8 @@ import java.util.Map;
  */
 public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverMultistepScheduler",
+            DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
@@ -136,97 +136,78 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
         }
 
         private NDArray firstOrder(NDArray m0, NDArray sample, NDArray z) {
-            float sT = sigmas[stepIndex + 1];
-            float sS = sigmas[stepIndex];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS = VpMath.alpha(sS);
-            float sigmaS = sS * alphaS;
-            float lambdaT = VpMath.log(alphaT) - VpMath.log(sigmaT);
-            float lambdaS = VpMath.log(alphaS) - VpMath.log(sigmaS);
-            float h = lambdaT - lambdaS;
+            Point t = at(stepIndex + 1);
+            Point s = at(stepIndex);
+            float h = t.lambda() - s.lambda();
             switch (algorithm) {
                 case "dpmsolver++":
-                    return sample.mul(sigmaT / sigmaS).sub(m0.mul(alphaT * (VpMath.exp(-h) - 1.0f)));
+                    return sample.mul(t.sigma() / s.sigma()).sub(m0.mul(t.alpha() * (VpMath.exp(-h) - 1.0f)));
                 case "dpmsolver":
-                    return sample.mul(alphaT / alphaS).sub(m0.mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+                    return sample.mul(t.alpha() / s.alpha()).sub(m0.mul(t.sigma() * (VpMath.exp(h) - 1.0f)));
                 case "sde-dpmsolver++":
-                    return sample.mul(sigmaT / sigmaS * VpMath.exp(-h))
-                            .add(m0.mul(alphaT * (1 - VpMath.exp(-2.0f * h))))
-                            .add(z.mul(sigmaT * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
+                    return sample.mul(t.sigma() / s.sigma() * VpMath.exp(-h))
+                            .add(m0.mul(t.alpha() * (1 - VpMath.exp(-2.0f * h))))
+                            .add(z.mul(t.sigma() * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
                 default: // sde-dpmsolver
-                    return sample.mul(alphaT / alphaS)
-                            .sub(m0.mul(2.0f * (sigmaT * (VpMath.exp(h) - 1.0f))))
-                            .add(z.mul(sigmaT * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
+                    return sample.mul(t.alpha() / s.alpha())
+                            .sub(m0.mul(2.0f * (t.sigma() * (VpMath.exp(h) - 1.0f))))
+                            .add(z.mul(t.sigma() * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
             }
         }
 
         private NDArray secondOrder(NDArray sample, NDArray z) {
-            float sT = sigmas[stepIndex + 1];
-            float sS0 = sigmas[stepIndex];
-            float sS1 = sigmas[stepIndex - 1];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS0 = VpMath.alpha(sS0);
-            float sigmaS0 = sS0 * alphaS0;
-            float lambdaT = VpMath.lambda(sT);
-            float lambdaS0 = VpMath.lambda(sS0);
-            float lambdaS1 = VpMath.lambda(sS1);
+            Point t = at(stepIndex + 1);
+            Point s0 = at(stepIndex);
+            Point s1 = at(stepIndex - 1);
             NDArray m0 = m(1);
             NDArray m1 = m(2);
-            float h = lambdaT - lambdaS0;
-            float h0 = lambdaS0 - lambdaS1;
+            float h = t.lambda() - s0.lambda();
+            float h0 = s0.lambda() - s1.lambda();
             float r0 = h0 / h;
             NDArray d0 = m0;
             NDArray d1 = m0.sub(m1).mul(1.0f / r0);
             boolean mid = "midpoint".equals(solverType);
             switch (algorithm) {
                 case "dpmsolver++": {
-                    float c = alphaT * (VpMath.exp(-h) - 1.0f);
-                    NDArray x = sample.mul(sigmaT / sigmaS0).sub(d0.mul(c));
+                    float c = t.alpha() * (VpMath.exp(-h) - 1.0f);
+                    NDArray x = sample.mul(t.sigma() / s0.sigma()).sub(d0.mul(c));
                     return mid ? x.sub(d1.mul(0.5f * c))
-                            : x.add(d1.mul(alphaT * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
+                            : x.add(d1.mul(t.alpha() * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
                 }
                 case "dpmsolver": {
-                    float c = sigmaT * (VpMath.exp(h) - 1.0f);
-                    NDArray x = sample.mul(alphaT / alphaS0).sub(d0.mul(c));
+                    float c = t.sigma() * (VpMath.exp(h) - 1.0f);
+                    NDArray x = sample.mul(t.alpha() / s0.alpha()).sub(d0.mul(c));
                     return mid ? x.sub(d1.mul(0.5f * c))
-                            : x.sub(d1.mul(sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
+                            : x.sub(d1.mul(t.sigma() * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
                 }
                 case "sde-dpmsolver++": {
-                    float c = alphaT * (1 - VpMath.exp(-2.0f * h));
-                    NDArray x = sample.mul(sigmaT / sigmaS0 * VpMath.exp(-h)).add(d0.mul(c));
+                    float c = t.alpha() * (1 - VpMath.exp(-2.0f * h));
+                    NDArray x = sample.mul(t.sigma() / s0.sigma() * VpMath.exp(-h)).add(d0.mul(c));
                     x = mid ? x.add(d1.mul(0.5f * c))
-                            : x.add(d1.mul(alphaT * ((1.0f - VpMath.exp(-2.0f * h)) / (-2.0f * h) + 1.0f)));
-                    return x.add(z.mul(sigmaT * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
+                            : x.add(d1.mul(t.alpha() * ((1.0f - VpMath.exp(-2.0f * h)) / (-2.0f * h) + 1.0f)));
+                    return x.add(z.mul(t.sigma() * VpMath.sqrt(1.0f - VpMath.exp(-2 * h))));
                 }
                 default: { // sde-dpmsolver
-                    float c = sigmaT * (VpMath.exp(h) - 1.0f);
-                    NDArray x = sample.mul(alphaT / alphaS0).sub(d0.mul(2.0f * c));
+                    float c = t.sigma() * (VpMath.exp(h) - 1.0f);
+                    NDArray x = sample.mul(t.alpha() / s0.alpha()).sub(d0.mul(2.0f * c));
                     x = mid ? x.sub(d1.mul(c))
-                            : x.sub(d1.mul(2.0f * (sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f))));
-                    return x.add(z.mul(sigmaT * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
+                            : x.sub(d1.mul(2.0f * (t.sigma() * ((VpMath.exp(h) - 1.0f) / h - 1.0f))));
+                    return x.add(z.mul(t.sigma() * VpMath.sqrt(VpMath.exp(2 * h) - 1.0f)));
                 }
             }
         }
 
         private NDArray thirdOrder(NDArray sample) {
-            float sT = sigmas[stepIndex + 1];
-            float sS0 = sigmas[stepIndex];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS0 = VpMath.alpha(sS0);
-            float sigmaS0 = sS0 * alphaS0;
-            float lambdaT = VpMath.lambda(sT);
-            float lambdaS0 = VpMath.lambda(sS0);
-            float lambdaS1 = VpMath.lambda(sigmas[stepIndex - 1]);
-            float lambdaS2 = VpMath.lambda(sigmas[stepIndex - 2]);
+            Point t = at(stepIndex + 1);
+            Point s0 = at(stepIndex);
+            Point s1 = at(stepIndex - 1);
+            Point s2 = at(stepIndex - 2);
             NDArray m0 = m(1);
             NDArray m1 = m(2);
             NDArray m2 = m(3);
-            float h = lambdaT - lambdaS0;
-            float h0 = lambdaS0 - lambdaS1;
-            float h1 = lambdaS1 - lambdaS2;
+            float h = t.lambda() - s0.lambda();
+            float h0 = s0.lambda() - s1.lambda();
+            float h1 = s1.lambda() - s2.lambda();
             float r0 = h0 / h;
             float r1 = h1 / h;
             NDArray d10 = m0.sub(m1).mul(1.0f / r0);
@@ -235,17 +216,17 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
             NDArray d2 = d10.sub(d11).mul(1.0f / (r0 + r1));
             if ("dpmsolver++".equals(algorithm)) {
                 float e = VpMath.exp(-h) - 1.0f;
-                return sample.mul(sigmaT / sigmaS0)
-                        .sub(m0.mul(alphaT * e))
-                        .add(d1.mul(alphaT * (e / h + 1.0f)))
-                        .sub(d2.mul(alphaT * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
+                return sample.mul(t.sigma() / s0.sigma())
+                        .sub(m0.mul(t.alpha() * e))
+                        .add(d1.mul(t.alpha() * (e / h + 1.0f)))
+                        .sub(d2.mul(t.alpha() * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
             }
             if ("dpmsolver".equals(algorithm)) {
                 float e = VpMath.exp(h) - 1.0f;
-                return sample.mul(alphaT / alphaS0)
-                        .sub(m0.mul(sigmaT * e))
-                        .sub(d1.mul(sigmaT * (e / h - 1.0f)))
-                        .sub(d2.mul(sigmaT * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
+                return sample.mul(t.alpha() / s0.alpha())
+                        .sub(m0.mul(t.sigma() * e))
+                        .sub(d1.mul(t.sigma() * (e / h - 1.0f)))
+                        .sub(d2.mul(t.sigma() * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
             }
             throw NoiseSchedules.unsupported("solver_order 3 with algorithm_type", algorithm);
         }

@@ -11,8 +11,8 @@ import java.util.Map;
  */
 public final class DpmSolverSinglestepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("DPMSolverSinglestepScheduler",
+            DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
@@ -170,65 +170,51 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
         }
 
         private NDArray firstOrder(NDArray m0, NDArray sample) {
+            Point t = at(stepIndex + 1);
             float sT = sigmas[stepIndex + 1];
+            Point s = at(stepIndex);
             float sS = sigmas[stepIndex];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS = VpMath.alpha(sS);
-            float sigmaS = sS * alphaS;
             float h = VpMath.lambda(sT) - VpMath.lambda(sS);
             if ("dpmsolver++".equals(algorithm)) {
-                return sample.mul(sigmaT / sigmaS).sub(m0.mul(alphaT * (VpMath.exp(-h) - 1.0f)));
+                return sample.mul(t.sigma() / s.sigma()).sub(m0.mul(t.alpha() * (VpMath.exp(-h) - 1.0f)));
             }
-            return sample.mul(alphaT / alphaS).sub(m0.mul(sigmaT * (VpMath.exp(h) - 1.0f)));
+            return sample.mul(t.alpha() / s.alpha()).sub(m0.mul(t.sigma() * (VpMath.exp(h) - 1.0f)));
         }
 
         private NDArray secondOrder(NDArray sample) {
-            float sT = sigmas[stepIndex + 1];
-            float sS1 = sigmas[stepIndex - 1];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS1 = VpMath.alpha(sS1);
-            float sigmaS1 = sS1 * alphaS1;
-            float lambdaT = VpMath.lambda(sT);
-            float lambdaS0 = VpMath.lambda(sigmas[stepIndex]);
-            float lambdaS1 = VpMath.lambda(sS1);
+            Point t = at(stepIndex + 1);
+            Point s1 = at(stepIndex - 1);
+            Point s0 = at(stepIndex);
             NDArray m0 = m(1);
             NDArray m1 = m(2);
-            float h = lambdaT - lambdaS1;
-            float h0 = lambdaS0 - lambdaS1;
+            float h = t.lambda() - s1.lambda();
+            float h0 = s0.lambda() - s1.lambda();
             float r0 = h0 / h;
             NDArray d0 = m1;
             NDArray d1 = m0.sub(m1).mul(1.0f / r0);
             boolean mid = "midpoint".equals(solverType);
             if ("dpmsolver++".equals(algorithm)) {
-                float c = alphaT * (VpMath.exp(-h) - 1.0f);
-                NDArray x = sample.mul(sigmaT / sigmaS1).sub(d0.mul(c));
+                float c = t.alpha() * (VpMath.exp(-h) - 1.0f);
+                NDArray x = sample.mul(t.sigma() / s1.sigma()).sub(d0.mul(c));
                 return mid ? x.sub(d1.mul(0.5f * c))
-                        : x.add(d1.mul(alphaT * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
+                        : x.add(d1.mul(t.alpha() * ((VpMath.exp(-h) - 1.0f) / h + 1.0f)));
             }
-            float c = sigmaT * (VpMath.exp(h) - 1.0f);
-            NDArray x = sample.mul(alphaT / alphaS1).sub(d0.mul(c));
-            return mid ? x.sub(d1.mul(0.5f * c)) : x.sub(d1.mul(sigmaT * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
+            float c = t.sigma() * (VpMath.exp(h) - 1.0f);
+            NDArray x = sample.mul(t.alpha() / s1.alpha()).sub(d0.mul(c));
+            return mid ? x.sub(d1.mul(0.5f * c)) : x.sub(d1.mul(t.sigma() * ((VpMath.exp(h) - 1.0f) / h - 1.0f)));
         }
 
         private NDArray thirdOrder(NDArray sample) {
-            float sT = sigmas[stepIndex + 1];
-            float sS2 = sigmas[stepIndex - 2];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS2 = VpMath.alpha(sS2);
-            float sigmaS2 = sS2 * alphaS2;
-            float lambdaT = VpMath.lambda(sT);
-            float lambdaS0 = VpMath.lambda(sigmas[stepIndex]);
-            float lambdaS1 = VpMath.lambda(sigmas[stepIndex - 1]);
-            float lambdaS2 = VpMath.lambda(sS2);
+            Point t = at(stepIndex + 1);
+            Point s2 = at(stepIndex - 2);
+            Point s0 = at(stepIndex);
+            Point s1 = at(stepIndex - 1);
             NDArray m0 = m(1);
             NDArray m1 = m(2);
             NDArray m2 = m(3);
-            float h = lambdaT - lambdaS2;
-            float h0 = lambdaS0 - lambdaS2;
-            float h1 = lambdaS1 - lambdaS2;
+            float h = t.lambda() - s2.lambda();
+            float h0 = s0.lambda() - s2.lambda();
+            float h1 = s1.lambda() - s2.lambda();
             float r0 = h0 / h;
             float r1 = h1 / h;
             NDArray d0 = m2;
@@ -239,20 +225,20 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
             boolean mid = "midpoint".equals(solverType);
             if ("dpmsolver++".equals(algorithm)) {
                 float e = VpMath.exp(-h) - 1.0f;
-                NDArray x = sample.mul(sigmaT / sigmaS2).sub(d0.mul(alphaT * e));
+                NDArray x = sample.mul(t.sigma() / s2.sigma()).sub(d0.mul(t.alpha() * e));
                 if (mid) {
-                    return x.add(d11.mul(alphaT * (e / h + 1.0f)));
+                    return x.add(d11.mul(t.alpha() * (e / h + 1.0f)));
                 }
-                return x.add(d1.mul(alphaT * (e / h + 1.0f)))
-                        .sub(d2.mul(alphaT * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
+                return x.add(d1.mul(t.alpha() * (e / h + 1.0f)))
+                        .sub(d2.mul(t.alpha() * ((VpMath.exp(-h) - 1.0f + h) / (h * h) - 0.5f)));
             }
             float e = VpMath.exp(h) - 1.0f;
-            NDArray x = sample.mul(alphaT / alphaS2).sub(d0.mul(sigmaT * e));
+            NDArray x = sample.mul(t.alpha() / s2.alpha()).sub(d0.mul(t.sigma() * e));
             if (mid) {
-                return x.sub(d11.mul(sigmaT * (e / h - 1.0f)));
+                return x.sub(d11.mul(t.sigma() * (e / h - 1.0f)));
             }
-            return x.sub(d1.mul(sigmaT * (e / h - 1.0f)))
-                    .sub(d2.mul(sigmaT * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
+            return x.sub(d1.mul(t.sigma() * (e / h - 1.0f)))
+                    .sub(d2.mul(t.sigma() * ((VpMath.exp(h) - 1.0f - h) / (h * h) - 0.5f)));
         }
 
         @Override

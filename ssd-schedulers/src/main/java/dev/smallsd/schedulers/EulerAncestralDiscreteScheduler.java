@@ -6,8 +6,8 @@ import java.util.Map;
 /** Port of diffusers' {@code EulerAncestralDiscreteScheduler}: ancestral Euler steps (fresh noise every step). */
 public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("EulerAncestralDiscreteScheduler",
+            EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",

@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public final class EulerDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("EulerDiscreteScheduler", EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("EulerDiscreteScheduler",
+            EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",

@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public final class HeunDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("HeunDiscreteScheduler", HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("HeunDiscreteScheduler",
+            HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",

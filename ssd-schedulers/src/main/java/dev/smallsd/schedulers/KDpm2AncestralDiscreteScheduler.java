@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public final class KDpm2AncestralDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("KDPM2AncestralDiscreteScheduler", KDpm2AncestralDiscreteScheduler::defaults, KDpm2AncestralDiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("KDPM2AncestralDiscreteScheduler",
+            KDpm2AncestralDiscreteScheduler::defaults, KDpm2AncestralDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",

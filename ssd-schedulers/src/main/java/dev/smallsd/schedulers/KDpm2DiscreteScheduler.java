@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public final class KDpm2DiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("KDPM2DiscreteScheduler", KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("KDPM2DiscreteScheduler",
+            KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",

@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public final class LcmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("LCMScheduler", LcmScheduler::defaults, LcmScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("LCMScheduler",
+            LcmScheduler::defaults, LcmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "scaled_linear",

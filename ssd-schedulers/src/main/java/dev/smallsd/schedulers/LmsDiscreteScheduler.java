@@ -15,8 +15,8 @@ import java.util.Map;
  */
 public final class LmsDiscreteScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("LMSDiscreteScheduler", LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("LMSDiscreteScheduler",
+            LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
     private static final int ORDER = 4;
 
     static Map<String, Object> defaults() {

@@ -11,8 +11,8 @@ import java.util.Map;
  */
 public final class PndmScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("PNDMScheduler", PndmScheduler::defaults, PndmScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("PNDMScheduler",
+            PndmScheduler::defaults, PndmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",

@@ -12,8 +12,8 @@ import java.util.Set;
  */
 public final class UniPcMultistepScheduler extends BaseScheduler {
 
-    static final SchedulerClass CLASS =
-            new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
+    static final SchedulerClass CLASS = new SchedulerClass("UniPCMultistepScheduler",
+            UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
@@ -151,21 +151,17 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
         }
 
         private NDArray predictor(NDArray x, int order) {
+            Point t = at(stepIndex + 1);
             float sT = sigmas[stepIndex + 1];
-            float sS0 = sigmas[stepIndex];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS0 = VpMath.alpha(sS0);
-            float sigmaS0 = sS0 * alphaS0;
-            float lambdaS0 = VpMath.lambda(sS0);
-            float h = VpMath.lambda(sT) - lambdaS0;
+            Point s0 = at(stepIndex);
+            float h = VpMath.lambda(sT) - s0.lambda();
             NDArray m0 = m(1);
             float[] rks = new float[order];
             NDArray[] d1s = new NDArray[order - 1];
             for (int i = 1; i < order; i++) {
                 int si = stepIndex - i;
                 NDArray mi = m(i + 1);
-                float rk = (VpMath.lambda(sigmas[si]) - lambdaS0) / h;
+                float rk = (VpMath.lambda(sigmas[si]) - s0.lambda()) / h;
                 rks[i - 1] = rk;
                 d1s[i - 1] = mi.sub(m0).div(rk);
             }
@@ -200,35 +196,31 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
             }
             NDArray xt;
             if (predictX0) {
-                xt = x.mul(sigmaT / sigmaS0).sub(m0.mul(alphaT * hPhi1));
+                xt = x.mul(t.sigma() / s0.sigma()).sub(m0.mul(t.alpha() * hPhi1));
                 if (predRes != null) {
-                    xt = xt.sub(predRes.mul(alphaT * bH));
+                    xt = xt.sub(predRes.mul(t.alpha() * bH));
                 }
             } else {
-                xt = x.mul(alphaT / alphaS0).sub(m0.mul(sigmaT * hPhi1));
+                xt = x.mul(t.alpha() / s0.alpha()).sub(m0.mul(t.sigma() * hPhi1));
                 if (predRes != null) {
-                    xt = xt.sub(predRes.mul(sigmaT * bH));
+                    xt = xt.sub(predRes.mul(t.sigma() * bH));
                 }
             }
             return xt;
         }
 
         private NDArray corrector(NDArray modelT, NDArray last, NDArray thisSample, int order) {
+            Point t = at(stepIndex);
             float sT = sigmas[stepIndex];
-            float sS0 = sigmas[stepIndex - 1];
-            float alphaT = VpMath.alpha(sT);
-            float sigmaT = sT * alphaT;
-            float alphaS0 = VpMath.alpha(sS0);
-            float sigmaS0 = sS0 * alphaS0;
-            float lambdaS0 = VpMath.lambda(sS0);
-            float h = VpMath.lambda(sT) - lambdaS0;
+            Point s0 = at(stepIndex - 1);
+            float h = VpMath.lambda(sT) - s0.lambda();
             NDArray m0 = m(1);
             float[] rks = new float[order];
             NDArray[] d1s = new NDArray[order - 1];
             for (int i = 1; i < order; i++) {
                 int si = stepIndex - (i + 1);
                 NDArray mi = m(i + 1);
-                float rk = (VpMath.lambda(sigmas[si]) - lambdaS0) / h;
+                float rk = (VpMath.lambda(sigmas[si]) - s0.lambda()) / h;
                 rks[i - 1] = rk;
                 d1s[i - 1] = mi.sub(m0).div(rk);
             }
@@ -261,11 +253,11 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
             NDArray inner = d1t.mul(rhos[rhos.length - 1]);
             inner = corrRes == null ? inner : corrRes.add(inner);
             if (predictX0) {
-                NDArray xt = last.mul(sigmaT / sigmaS0).sub(m0.mul(alphaT * hPhi1));
-                return xt.sub(inner.mul(alphaT * bH));
+                NDArray xt = last.mul(t.sigma() / s0.sigma()).sub(m0.mul(t.alpha() * hPhi1));
+                return xt.sub(inner.mul(t.alpha() * bH));
             }
-            NDArray xt = last.mul(alphaT / alphaS0).sub(m0.mul(sigmaT * hPhi1));
-            return xt.sub(inner.mul(sigmaT * bH));
+            NDArray xt = last.mul(t.alpha() / s0.alpha()).sub(m0.mul(t.sigma() * hPhi1));
+            return xt.sub(inner.mul(t.sigma() * bH));
         }
 
         @Override

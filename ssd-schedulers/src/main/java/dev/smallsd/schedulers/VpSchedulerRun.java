@@ -65,6 +65,16 @@ abstract class VpSchedulerRun extends AbstractSchedulerRun {
         return modelOutputs[modelOutputs.length - k];
     }
 
+    /** α_t, σ_t = σ·α_t and λ_t = log α_t − log σ_t of one sigma, in float32 (diffusers' _sigma_to_alpha_sigma_t). */
+    record Point(float alpha, float sigma, float lambda) {}
+
+    /** The {@link Point} of {@code sigmas[i]}. */
+    protected final Point at(int i) {
+        float alpha = VpMath.alpha(sigmas[i]);
+        float sigma = sigmas[i] * alpha;
+        return new Point(alpha, sigma, VpMath.log(alpha) - VpMath.log(sigma));
+    }
+
     /** x0 prediction from an epsilon prediction: (x − σ_t·ε) / α_t. */
     protected final NDArray x0FromEpsilon(NDArray sample, NDArray eps, float sigma) {
         float alpha = VpMath.alpha(sigma);
