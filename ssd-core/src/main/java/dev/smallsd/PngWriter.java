@@ -24,7 +24,7 @@ public final class PngWriter {
     /**
      * @param image the image
      * @param file destination
-     * @param parameters text for the {@code parameters} tEXt chunk, or {@code null} for none
+     * @param parameters text for the {@code parameters} tEXt (or iTXt) chunk, or {@code null} for none
      * @throws IOException when writing fails; no partial file is left at {@code file}
      */
     public static void write(BufferedImage image, Path file, String parameters) throws IOException {
@@ -48,7 +48,7 @@ public final class PngWriter {
      * Encodes an image as PNG in memory, exactly the bytes {@link #write} puts in a file.
      *
      * @param image the image
-     * @param parameters text for the {@code parameters} tEXt chunk, or {@code null} for none
+     * @param parameters text for the {@code parameters} tEXt (or iTXt) chunk, or {@code null} for none
      * @return the PNG file's bytes
      * @throws IOException when no PNG encoder is available or encoding fails
      */
@@ -66,13 +66,8 @@ public final class PngWriter {
                 IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image),
                         param);
                 if (parameters != null) {
-                    IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-                    entry.setAttribute("keyword", "parameters");
-                    entry.setAttribute("value", latin1(parameters));
-                    IIOMetadataNode text = new IIOMetadataNode("tEXt");
-                    text.appendChild(entry);
                     IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-                    root.appendChild(text);
+                    root.appendChild(textChunk(parameters));
                     meta.mergeTree("javax_imageio_png_1.0", root);
                 }
                 writer.write(null, new IIOImage(image, null, meta), param);
@@ -92,13 +87,29 @@ public final class PngWriter {
         }
     }
 
-    /** tEXt holds Latin-1; characters outside it become '?', as A1111's own writer does for tEXt. */
-    private static String latin1(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            b.append(c <= 0xFF ? c : '?');
+    /**
+     * The {@code parameters} chunk as PIL writes it for AUTOMATIC1111: {@code tEXt} when the text is Latin-1, else an
+     * uncompressed {@code iTXt} (UTF-8), so that prompts such as {@code café in 東京} survive.
+     */
+    private static IIOMetadataNode textChunk(String parameters) {
+        if (parameters.chars().allMatch(c -> c <= 0xFF)) {
+            IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+            entry.setAttribute("keyword", "parameters");
+            entry.setAttribute("value", parameters);
+            IIOMetadataNode text = new IIOMetadataNode("tEXt");
+            text.appendChild(entry);
+            return text;
         }
-        return b.toString();
+        IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
+        entry.setAttribute("keyword", "parameters");
+        entry.setAttribute("compressionFlag", "FALSE");
+        entry.setAttribute("compressionMethod", "0");
+        entry.setAttribute("languageTag", "");
+        entry.setAttribute("translatedKeyword", "");
+        entry.setAttribute("text", parameters);
+        IIOMetadataNode text = new IIOMetadataNode("iTXt");
+        text.appendChild(entry);
+        return text;
     }
 
     /**
@@ -120,11 +131,12 @@ public final class PngWriter {
                 IIOMetadata meta = reader.getImageMetadata(0);
                 org.w3c.dom.Node root = meta.getAsTree("javax_imageio_png_1.0");
                 for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
-                    if ("tEXt".equals(n.getNodeName())) {
+                    boolean itxt = "iTXt".equals(n.getNodeName());
+                    if (itxt || "tEXt".equals(n.getNodeName())) {
                         for (org.w3c.dom.Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
                             org.w3c.dom.NamedNodeMap a = e.getAttributes();
                             if ("parameters".equals(a.getNamedItem("keyword").getNodeValue())) {
-                                return a.getNamedItem("value").getNodeValue();
+                                return a.getNamedItem(itxt ? "text" : "value").getNodeValue();
                             }
                         }
                     }

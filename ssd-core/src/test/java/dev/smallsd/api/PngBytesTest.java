@@ -7,8 +7,11 @@ import dev.smallsd.PngWriter;
 import dev.smallsd.Timings;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -37,5 +40,35 @@ class PngBytesTest {
         assertThat(PngWriter.readParameters(file)).isEqualTo(parameters);
         BufferedImage back = ImageIO.read(new ByteArrayInputStream(bytes));
         assertThat(back.getRGB(5, 3)).isEqualTo(image.getRGB(5, 3));
+    }
+
+    @Test
+    void nonLatin1ParametersGoIntoAnITXtChunkAndReadBack(@TempDir Path dir) throws Exception {
+        BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        String latin1 = "a caf\u00e9\nSteps: 3";
+        String unicode = "caf\u00e9 in \u6771\u4eac, \ud83c\udf4e\nSteps: 3, Seed: 7";
+        Path a = dir.resolve("a.png");
+        Path b = dir.resolve("b.png");
+        PngWriter.write(image, a, latin1);
+        PngWriter.write(image, b, unicode);
+        assertThat(PngWriter.readParameters(a)).isEqualTo(latin1);
+        assertThat(PngWriter.readParameters(b)).isEqualTo(unicode);
+        assertThat(chunkTypes(Files.readAllBytes(a))).contains("tEXt").doesNotContain("iTXt");
+        assertThat(chunkTypes(Files.readAllBytes(b))).contains("iTXt").doesNotContain("tEXt");
+    }
+
+    /** The chunk types of a PNG file, in order. */
+    private static List<String> chunkTypes(byte[] png) {
+        List<String> types = new ArrayList<>();
+        ByteBuffer buf = ByteBuffer.wrap(png);
+        buf.position(8);
+        while (buf.remaining() >= 12) {
+            int length = buf.getInt();
+            byte[] type = new byte[4];
+            buf.get(type);
+            types.add(new String(type, StandardCharsets.US_ASCII));
+            buf.position(buf.position() + length + 4);
+        }
+        return types;
     }
 }
