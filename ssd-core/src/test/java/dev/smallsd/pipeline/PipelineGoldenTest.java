@@ -9,6 +9,7 @@ import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Lazy;
 import dev.smallsd.testing.Tolerance;
 import dev.smallsd.testing.GoldenPipelineCase;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ class PipelineGoldenTest {
     }
 
     private DynamicContainer caseNode(String name, JsonObject c) {
-        Supplier<Run> run = memoize(() -> runCase(name, c));
+        Supplier<Run> run = Lazy.of(() -> runCase(name, c));
         List<DynamicTest> tests = new ArrayList<>();
         Map<String, Compare> checks = new LinkedHashMap<>();
         checks.put("text_input_ids", (r, g) -> Golden.assertEqualLongs(name + " text_input_ids",
@@ -120,28 +121,6 @@ class PipelineGoldenTest {
         GoldenPipelineCase.StoredNoise noise = gc.noise();
         InternalAccess.engine(sd).run(gc.request(), gc.scheduler(), new PipelineHooks(noise, obs), () -> false);
         return new Run(obs, noise.used(), gc.draws().size());
-    }
-
-    private static <T> Supplier<T> memoize(Supplier<T> s) {
-        return new Supplier<>() {
-            private T value;
-            private RuntimeException failure;
-
-            @Override
-            public synchronized T get() {
-                if (value == null && failure == null) {
-                    try {
-                        value = s.get();
-                    } catch (RuntimeException e) {
-                        failure = e;
-                    }
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                return value;
-            }
-        };
     }
 
     private record Run(RecordingObserver obs, int noiseUsed, int noiseStored) {}

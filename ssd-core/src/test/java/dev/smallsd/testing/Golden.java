@@ -15,7 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Access to the golden fixtures under the folder named by system property {@code ssd.fixtures}: manifests, case
@@ -191,5 +193,21 @@ public final class Golden {
     /** @return a new base manager for a test */
     public static NDManager newManager() {
         return NDManager.newBaseManager();
+    }
+
+    /**
+     * Reads a manifest value that is one string or a list of strings.
+     *
+     * @param e the JSON value
+     * @return the strings
+     */
+    public static List<String> strings(JsonElement e) {
+        List<String> out = new ArrayList<>();
+        if (e.isJsonArray()) {
+            e.getAsJsonArray().forEach(x -> out.add(x.getAsString()));
+        } else {
+            out.add(e.getAsString());
+        }
+        return out;
     }
 }

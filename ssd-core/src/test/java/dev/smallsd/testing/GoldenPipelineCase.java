@@ -51,12 +51,12 @@ public record GoldenPipelineCase(String name, JsonObject entry, GenerationReques
         JsonObject call = c.getAsJsonObject("call");
         try (SafeTensorsFile f = Golden.open(name)) {
             GenerationRequest.Builder b = GenerationRequest.builder()
-                    .prompts(strings(call.get("prompt")))
+                    .prompts(Golden.strings(call.get("prompt")))
                     .steps(call.get("steps").getAsInt())
                     .guidanceScale(call.get("guidance").getAsDouble())
                     .size(call.get("w").getAsInt(), call.get("h").getAsInt());
             if (call.has("negative") && !call.get("negative").isJsonNull()) {
-                b.negativePrompts(strings(call.get("negative")));
+                b.negativePrompts(Golden.strings(call.get("negative")));
             }
             if (call.has("images_per_prompt")) {
                 b.imagesPerPrompt(call.get("images_per_prompt").getAsInt());
@@ -135,15 +135,5 @@ public record GoldenPipelineCase(String name, JsonObject entry, GenerationReques
             }
         }
         return img;
-    }
-
-    private static List<String> strings(JsonElement e) {
-        List<String> out = new ArrayList<>();
-        if (e.isJsonArray()) {
-            e.getAsJsonArray().forEach(x -> out.add(x.getAsString()));
-        } else {
-            out.add(e.getAsString());
-        }
-        return out;
     }
 }

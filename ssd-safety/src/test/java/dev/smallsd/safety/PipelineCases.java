@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import com.google.gson.JsonElement;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
+import dev.smallsd.testing.Golden;
 import dev.smallsd.testing.GoldenPipelineCase;
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -133,15 +132,5 @@ final class PipelineCases {
             }
         }
         return true;
-    }
-
-    private static List<String> strings(JsonElement e) {
-        List<String> out = new ArrayList<>();
-        if (e.isJsonArray()) {
-            e.getAsJsonArray().forEach(x -> out.add(x.getAsString()));
-        } else {
-            out.add(e.getAsString());
-        }
-        return out;
     }
 }

@@ -9,6 +9,7 @@ import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.Lazy;
 import dev.smallsd.testing.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ class SafetyPipelineGoldenTest {
         List<DynamicNode> nodes = new ArrayList<>();
         for (String name : PipelineCases.names()) {
             JsonObject entry = Golden.caseEntry(name);
-            Supplier<PipelineCases.Run> run = memoize(() -> PipelineCases.run(sd, name, manager));
+            Supplier<PipelineCases.Run> run = Lazy.of(() -> PipelineCases.run(sd, name, manager));
             List<DynamicTest> tests = new ArrayList<>();
             tests.add(DynamicTest.dynamicTest(name + " " + FLAGS, () -> checkFlags(name, entry, run.get())));
             tests.add(DynamicTest.dynamicTest(name + " " + IMAGE + " (float, flagged zeroed)",
@@ -184,27 +185,5 @@ class SafetyPipelineGoldenTest {
             flags[i] = run.result().nsfw().get(i);
         }
         return flags;
-    }
-
-    private static <T> Supplier<T> memoize(Supplier<T> s) {
-        return new Supplier<>() {
-            private T value;
-            private RuntimeException failure;
-
-            @Override
-            public synchronized T get() {
-                if (value == null && failure == null) {
-                    try {
-                        value = s.get();
-                    } catch (RuntimeException e) {
-                        failure = e;
-                    }
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                return value;
-            }
-        };
     }
 }
