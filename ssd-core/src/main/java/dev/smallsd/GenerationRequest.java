@@ -27,6 +27,9 @@ import java.util.Objects;
  * @param strength image-to-image strength in {@code (0, 1]}
  * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
  * @param listener progress callback, or {@code null}
+ * @param maskImage the inpainting mask (white = repaint, binarised at 0.5; same size as {@code initImage}), or
+ *     {@code null}
+ * @param loras LoRAs registered on the instance to apply to this request only (unfused), in order
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -43,7 +46,9 @@ public record GenerationRequest(
         BufferedImage initImage,
         double strength,
         SchedulerType scheduler,
-        StepListener listener) {
+        StepListener listener,
+        BufferedImage maskImage,
+        List<LoraUse> loras) {
 
     /** diffusers' default number of steps. */
     public static final int DEFAULT_STEPS = 50;
@@ -57,6 +62,7 @@ public record GenerationRequest(
         prompts = prompts == null ? null : Collections.unmodifiableList(new ArrayList<>(prompts));
         negativePrompts = negativePrompts == null ? List.of()
                 : Collections.unmodifiableList(new ArrayList<>(negativePrompts));
+        loras = loras == null ? List.of() : List.copyOf(loras);
     }
 
     /** @return a builder with diffusers' defaults */
@@ -92,12 +98,19 @@ public record GenerationRequest(
         b.strength = strength;
         b.scheduler = scheduler;
         b.listener = listener;
+        b.maskImage = maskImage;
+        b.loras = new ArrayList<>(loras);
         return b;
     }
 
     /** @return whether this is an image-to-image request */
     public boolean isImageToImage() {
         return initImage != null;
+    }
+
+    /** @return whether this is an inpainting request (init image + mask) */
+    public boolean isInpainting() {
+        return maskImage != null;
     }
 
     /** @return whether classifier-free guidance is on (diffusers: {@code guidance_scale > 1}) */
@@ -152,6 +165,20 @@ public record GenerationRequest(
         if (clipSkip < 0) {
             throw new IllegalArgumentException("clipSkip: " + clipSkip + " must be >= 0");
         }
+        if (maskImage != null) {
+            if (initImage == null) {
+                throw new IllegalArgumentException("maskImage: a mask needs an initImage to repaint");
+            }
+            if (maskImage.getWidth() != initImage.getWidth() || maskImage.getHeight() != initImage.getHeight()) {
+                throw new IllegalArgumentException("maskImage: " + maskImage.getWidth() + "x" + maskImage.getHeight()
+                        + " differs from the initImage's " + initImage.getWidth() + "x" + initImage.getHeight());
+            }
+        }
+        for (LoraUse l : loras) {
+            if (l == null || l.name() == null || !Double.isFinite(l.scale())) {
+                throw new IllegalArgumentException("lora: " + l + " needs a name and a finite scale");
+            }
+        }
         if (initImage != null) {
             if (!(strength > 0 && strength <= 1)) {
                 throw new IllegalArgumentException("strength: " + strength + " must be in (0, 1] for image-to-image");
@@ -197,6 +224,8 @@ public record GenerationRequest(
         private double strength = DEFAULT_STRENGTH;
         private SchedulerType scheduler;
         private StepListener listener;
+        private BufferedImage maskImage;
+        private List<LoraUse> loras = new ArrayList<>();
 
         private Builder() {}
 
@@ -350,17 +379,22 @@ public record GenerationRequest(
          * @throws IllegalArgumentException naming the file when it cannot be read as an image
          */
         public Builder initImage(java.nio.file.Path file) {
+            this.initImage = readImage("initImage", file);
+            return this;
+        }
+
+        private static BufferedImage readImage(String parameter, java.nio.file.Path file) {
             BufferedImage img;
             try {
                 img = javax.imageio.ImageIO.read(file.toFile());
             } catch (java.io.IOException | RuntimeException e) {
-                throw new IllegalArgumentException("initImage: cannot read " + file + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(parameter + ": cannot read " + file + ": " + e.getMessage(), e);
             }
             if (img == null) {
-                throw new IllegalArgumentException("initImage: " + file + " is not a readable image (PNG, JPEG, BMP, GIF)");
+                throw new IllegalArgumentException(parameter + ": " + file
+                        + " is not a readable image (PNG, JPEG, BMP, GIF)");
             }
-            this.initImage = img;
-            return this;
+            return img;
         }
 
         /**
@@ -390,10 +424,47 @@ public record GenerationRequest(
             return this;
         }
 
+        /**
+         * Inpainting (diffusers' {@code StableDiffusionInpaintPipeline}): repaint the white region of the mask in the
+         * {@link #initImage} (grey levels binarised at 0.5). Works with the model's own UNet (the known region is
+         * blended back after every step) and with an inpainting UNet of 9 input channels.
+         *
+         * @param maskImage the mask, the same size as the init image
+         * @return this
+         */
+        public Builder maskImage(BufferedImage maskImage) {
+            this.maskImage = maskImage;
+            return this;
+        }
+
+        /**
+         * @param file a mask image file (PNG, JPEG, BMP, GIF)
+         * @return this
+         * @throws IllegalArgumentException when the file cannot be read as an image
+         */
+        public Builder maskImage(java.nio.file.Path file) {
+            this.maskImage = readImage("maskImage", file);
+            return this;
+        }
+
+        /**
+         * Applies a LoRA registered on the instance ({@code SmallStableDiffusion.Builder#registerLora}) to this
+         * request only, as an unfused low-rank path: other requests and the base weights are not affected.
+         *
+         * @param name the registered name
+         * @param scale the LoRA scale (1.0 = as trained)
+         * @return this
+         */
+        public Builder lora(String name, double scale) {
+            this.loras.add(new LoraUse(name, scale));
+            return this;
+        }
+
         /** @return the request (not yet validated) */
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, width, height, steps, guidanceScale,
-                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener);
+                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener, maskImage,
+                    loras);
         }
     }
 

@@ -9,6 +9,9 @@ import dev.smallsd.SafetyMode;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
+import dev.smallsd.io.TensorFiles;
+import dev.smallsd.io.WeightFiles;
+import dev.smallsd.io.config.UNet2DConditionConfig;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerType;
@@ -16,7 +19,9 @@ import dev.smallsd.schedulers.Schedulers;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.vae.Autoencoder;
 import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.Autoencoders;
 import dev.smallsd.vae.VaeTiling;
 import java.nio.file.Path;
 import java.util.Map;
@@ -56,6 +61,14 @@ public final class PipelineLoader {
         public String modelName;
         /** Tiled VAE decoding. */
         public boolean vaeTiling;
+        /** A UNet folder used instead of the model's {@code unet/}, or null. */
+        public Path unetPath;
+        /** An autoencoder folder (AutoencoderKL or AutoencoderTiny) used instead of the model's {@code vae/}, or null. */
+        public Path vaePath;
+        /** LoRAs fused into the weights at build, in order. */
+        public final java.util.List<dev.smallsd.lora.LoraFile.Use> fusedLoras = new java.util.ArrayList<>();
+        /** LoRAs registered for per-request use, by name. */
+        public final Map<String, Path> registeredLoras = new java.util.LinkedHashMap<>();
     }
 
     /**
@@ -71,6 +84,8 @@ public final class PipelineLoader {
         }
         ModelDirectory dir = ModelDirectory.open(o.modelPath);
         String variant = o.variant;
+        // every LoRA file is read and checked before any weight is loaded: nothing is half-applied
+        dev.smallsd.lora.LoraSet loras = dev.smallsd.lora.LoraSet.load(o.fusedLoras, o.registeredLoras, manager);
 
         long t = System.nanoTime();
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(dir.componentDir(ModelDirectory.TOKENIZER));
@@ -78,14 +93,18 @@ public final class PipelineLoader {
         try {
             t = System.nanoTime();
             ClipTextModel textEncoder;
-            try (TensorFile f = dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn)) {
+            try (TensorFile f = loras.wrap(dev.smallsd.lora.LoraFile.Component.TEXT_ENCODER,
+                    dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn))) {
                 textEncoder = ClipTextModel.load(dir.textEncoderConfig(), f, manager);
                 LOG.info("text encoder loaded from {} in {} ms", f.path(), ms(t));
             }
             t = System.nanoTime();
             UNet2DConditionModel unet;
-            try (TensorFile f = dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)) {
-                unet = UNet2DConditionModel.load(dir.unetConfig(), f, manager);
+            try (TensorFile f = loras.wrap(dev.smallsd.lora.LoraFile.Component.UNET, o.unetPath == null
+                    ? dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)
+                    : TensorFiles.open(WeightFiles.resolve(o.unetPath, variant, LOG::warn)))) {
+                unet = UNet2DConditionModel.load(o.unetPath == null ? dir.unetConfig()
+                        : UNet2DConditionConfig.read(o.unetPath.resolve("config.json")), f, manager);
                 LOG.info("UNet loaded from {} in {} ms", f.path(), ms(t));
             }
             if (o.attentionSliceSize >= 0) {
@@ -93,14 +112,19 @@ public final class PipelineLoader {
                         : AttentionSlicing.fixed(o.attentionSliceSize));
             }
             t = System.nanoTime();
-            AutoencoderKL vae;
-            try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
-                vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
-                LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
+            Autoencoder vae;
+            if (o.vaePath != null) {
+                vae = Autoencoders.load(o.vaePath, variant, LOG::warn, manager);
+                LOG.info("{} loaded from {} in {} ms", vae.getClass().getSimpleName(), o.vaePath, ms(t));
+            } else {
+                AutoencoderKL kl;
+                try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
+                    kl = AutoencoderKL.load(dir.vaeConfig(), f, manager);
+                    LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
+                }
+                vae = o.vaeTiling ? kl.withTiling(VaeTiling.of(dir.vaeConfig())) : kl;
             }
-            if (o.vaeTiling) {
-                vae = vae.withTiling(VaeTiling.of(dir.vaeConfig()));
-            }
+            loras.finish();
             Map<String, Object> schedulerConfig = dir.schedulerConfig();
             Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
             java.util.function.Function<SchedulerType, Scheduler> factory =
@@ -115,7 +139,7 @@ public final class PipelineLoader {
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
             return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, scheduler, factory, checker,
-                    o.safetyMode, manager, name);
+                    o.safetyMode, manager, name).withLoras(loras.registered());
         } catch (RuntimeException | Error e) {
             tokenizer.close();
             throw e;

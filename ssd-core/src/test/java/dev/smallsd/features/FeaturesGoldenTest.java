@@ -1,0 +1,339 @@
+package dev.smallsd.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.smallsd.GenerationRequest;
+import dev.smallsd.GenerationResult;
+import dev.smallsd.LoraUse;
+import dev.smallsd.SmallStableDiffusion;
+import dev.smallsd.io.ModelDirectory;
+import dev.smallsd.io.SafeTensors;
+import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.io.TensorFile;
+import dev.smallsd.lora.LoraFile;
+import dev.smallsd.lora.LoraSet;
+import dev.smallsd.nn.LowRankAdapters;
+import dev.smallsd.pipeline.PipelineHooks;
+import dev.smallsd.testing.DecodedImages;
+import dev.smallsd.testing.FeatureCase;
+import dev.smallsd.testing.Golden;
+import dev.smallsd.text.ClipTextModel;
+import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.vae.AutoencoderTiny;
+import dev.smallsd.vae.Autoencoders;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Every {@code inpaint}, {@code lora} and {@code taesd} case of {@code golden/features/MANIFEST.json}, each a named
+ * dynamic test with everything read from the manifest:
+ * <ul>
+ *   <li>seeded cases through the public API ({@link SmallStableDiffusion#generate}: PNG within
+ *       {@code png_max_level_diff}) and the same request observed ({@link PipelineHooks}: float images within
+ *       {@code images_atol}). Core has no safety checker on its class path; ssd-safety replays these cases with it.
+ *       A seeded LoRA case runs twice: fused at build and per request;</li>
+ *   <li>{@code lora} component cases: UNet and text encoder outputs with each LoRA file, fused and per request;</li>
+ *   <li>{@code taesd} component cases: {@code decode(z)} and {@code encode(image)}.</li>
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FeaturesGoldenTest {
+    private static final String REQUEST_LORA = "request-lora";
+
+    private NDManager manager;
+
+    @BeforeAll
+    void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    void tearDown() {
+        manager.close();
+    }
+
+    @TestFactory
+    Stream<DynamicNode> featureCases() {
+        List<DynamicNode> tests = new ArrayList<>();
+        for (FeatureCase c : FeatureCase.all()) {
+            if (c.seeded()) {
+                tests.add(DynamicTest.dynamicTest(c.toString(), () -> checkSeeded(c, false)));
+                if ("lora".equals(c.kind())) {
+                    tests.add(DynamicTest.dynamicTest(c + " per request", () -> checkSeeded(c, true)));
+                }
+            } else if (!c.entry().has("file")) {
+                tests.add(DynamicTest.dynamicTest(c.toString(), () -> fail(c.name()
+                        + ": a case without 'mode' needs a 'file' of component outputs")));
+            } else if ("lora".equals(c.kind())) {
+                for (Path file : c.loraFiles()) {
+                    for (boolean perRequest : new boolean[] {false, true}) {
+                        tests.add(DynamicTest.dynamicTest(c + " " + file.getFileName() + (perRequest ? " per request"
+                                : " fused"), () -> checkLoraComponents(c, file, perRequest)));
+                    }
+                }
+            } else if ("taesd".equals(c.kind())) {
+                tests.add(DynamicTest.dynamicTest(c.toString(), () -> checkTaesdComponents(c)));
+            } else {
+                tests.add(DynamicTest.dynamicTest(c.toString(), () -> fail(c.name() + ": a '" + c.kind()
+                        + "' case without 'mode' is not a known shape")));
+            }
+        }
+        assertThat(tests).as("inpaint/lora/taesd cases in the features manifest").isNotEmpty();
+        return tests.stream();
+    }
+
+    /**
+     * Runs a seeded case: returns the public API's result and the observed decoded floats.
+     *
+     * @param c the case
+     * @param perRequest apply the case's LoRAs per request (registered) instead of fused
+     * @param safety configures the builder's safety checker
+     * @param manager owner of the floats
+     * @return the result and floats
+     */
+    static Object[] run(FeatureCase c, boolean perRequest, java.util.function.UnaryOperator<SmallStableDiffusion.Builder>
+            safety, NDManager manager) {
+        SmallStableDiffusion.Builder b = c.builder();
+        GenerationRequest.Builder rb = c.request();
+        if (perRequest) {
+            b = perRequestBuilder(c);
+            for (int i = 0; i < c.loraFiles().size(); i++) {
+                rb.lora(REQUEST_LORA + i, c.loraScale());
+            }
+        }
+        if (!c.withSafetyChecker()) {
+            b.disableSafetyChecker();
+        }
+        try (SmallStableDiffusion sd = safety.apply(b).build()) {
+            GenerationRequest request = rb.build();
+            GenerationResult result = sd.generate(request);
+            DecodedImages decoded = new DecodedImages(manager);
+            sd.pipeline().run(request, new PipelineHooks(null, decoded), () -> false);
+            return new Object[] {result, decoded.images()};
+        }
+    }
+
+    /** The case's instance without its fused LoRAs, with each registered for per-request use instead. */
+    private static SmallStableDiffusion.Builder perRequestBuilder(FeatureCase c) {
+        com.google.gson.JsonObject withoutFiles = c.entry().deepCopy();
+        withoutFiles.remove("files");
+        SmallStableDiffusion.Builder b = new FeatureCase(c.name(), c.kind(), withoutFiles).builder();
+        List<Path> files = c.loraFiles();
+        for (int i = 0; i < files.size(); i++) {
+            b.registerLora(REQUEST_LORA + i, files.get(i));
+        }
+        return b;
+    }
+
+    private void checkSeeded(FeatureCase c, boolean perRequest) throws IOException {
+        Object[] r = run(c, perRequest, b -> b, manager);
+        GenerationResult result = (GenerationResult) r[0];
+        NDArray decoded = (NDArray) r[1];
+        List<Boolean> nsfw = c.nsfw();
+        try (SafeTensorsFile f = SafeTensors.open(FeatureCase.dir().resolve(c.name() + ".safetensors"))) {
+            NDArray golden = f.load(f.names().iterator().next(), manager);
+            assertThat(golden.getShape()).isEqualTo(new Shape(c.imageShape()));
+            assertThat(decoded.getShape()).isEqualTo(golden.getShape());
+            for (int i = 0; i < nsfw.size(); i++) {
+                if (nsfw.get(i)) {
+                    continue; // black in the reference; ssd-safety's replay checks it with the checker
+                }
+                Golden.assertClose(c.name() + " image " + i, decoded.get(i), golden.get(i),
+                        new Golden.Tolerance(c.imagesAtol(), 0));
+                System.out.printf("%s%s image %d: max |java - golden| = %.3g (atol %.3g)%n", c.name(),
+                        perRequest ? " (per-request LoRA)" : "", i,
+                        decoded.get(i).sub(golden.get(i)).abs().max().getFloat(), c.imagesAtol());
+            }
+        }
+        if (!nsfw.get(0)) {
+            BufferedImage png = ImageIO.read(FeatureCase.dir().resolve(c.name() + ".png").toFile());
+            int levels = maxLevelDiff(result.image(), png);
+            System.out.printf("%s%s.png: max level difference %d (bound %d)%n", c.name(),
+                    perRequest ? " (per-request LoRA)" : "", levels, c.pngMaxLevelDiff());
+            assertThat(levels).as(c.name() + ".png grey levels").isLessThanOrEqualTo(c.pngMaxLevelDiff());
+        }
+    }
+
+    /**
+     * @param a an image
+     * @param b an image of the same size
+     * @return the largest difference of an 8-bit channel
+     */
+    public static int maxLevelDiff(BufferedImage a, BufferedImage b) {
+        assertThat(a.getWidth()).isEqualTo(b.getWidth());
+        assertThat(a.getHeight()).isEqualTo(b.getHeight());
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int p = a.getRGB(x, y);
+                int q = b.getRGB(x, y);
+                for (int s = 0; s <= 16; s += 8) {
+                    worst = Math.max(worst, Math.abs(((p >> s) & 0xFF) - ((q >> s) & 0xFF)));
+                }
+            }
+        }
+        return worst;
+    }
+
+    private static Golden.Tolerance tolerance(FeatureCase c) {
+        com.google.gson.JsonObject t = c.entry().getAsJsonObject("tolerance");
+        return new Golden.Tolerance(t.get("atol").getAsDouble(), t.get("rtol").getAsDouble());
+    }
+
+    private void checkLoraComponents(FeatureCase c, Path file, boolean perRequest) {
+        Golden.Tolerance tol = tolerance(c);
+        double scale = c.loraScale();
+        try (NDManager m = manager.newSubManager();
+                SafeTensorsFile g = SafeTensors.open(FeatureCase.dir().resolve(c.entry().get("file").getAsString()))) {
+            ModelDirectory dir = ModelDirectory.open(Golden.tinyModel());
+            LoraSet set = perRequest ? LoraSet.load(List.of(), Map.of(REQUEST_LORA, file), m)
+                    : LoraSet.load(List.of(new LoraFile.Use(file, scale)), Map.of(), m);
+            UNet2DConditionModel unet;
+            try (TensorFile f = set.wrap(LoraFile.Component.UNET, dir.openWeights(ModelDirectory.UNET, null, w -> {}))) {
+                unet = UNet2DConditionModel.load(dir.unetConfig(), f, m);
+            }
+            ClipTextModel text;
+            try (TensorFile f = set.wrap(LoraFile.Component.TEXT_ENCODER,
+                    dir.openWeights(ModelDirectory.TEXT_ENCODER, null, w -> {}))) {
+                text = ClipTextModel.load(dir.textEncoderConfig(), f, m);
+            }
+            set.finish();
+            NDArray sample = g.load("sample", m);
+            NDArray timesteps = g.load("timesteps", m);
+            NDArray states = g.load("encoder_hidden_states", m);
+            NDArray ids = g.load("input_ids", m);
+            Supplier<NDArray> unetOut = () -> unet.forward(sample, timesteps, states);
+            Supplier<NDArray> textOut = () -> text.encode(ids);
+            NDArray u;
+            NDArray t;
+            if (perRequest) {
+                var adapters = set.registered().adapters(List.of(new LoraUse(REQUEST_LORA, scale)));
+                u = LowRankAdapters.with(adapters, unetOut);
+                t = LowRankAdapters.with(adapters, textOut);
+                // the shared weights are untouched: without the request's adapters the plain models come out
+                Golden.assertClose(c.name() + " unet_output_without_lora", unetOut.get(),
+                        g.load("unet_output_without_lora", m), tol);
+                Golden.assertClose(c.name() + " text_output_without_lora", textOut.get(),
+                        g.load("text_output_without_lora", m), tol);
+            } else {
+                u = unetOut.get();
+                t = textOut.get();
+            }
+            report(c, file, perRequest, "unet_output", u, g.load("unet_output", m), g.load("unet_output_without_lora", m),
+                    tol);
+            report(c, file, perRequest, "text_output", t, g.load("text_output", m), g.load("text_output_without_lora", m),
+                    tol);
+        }
+    }
+
+    private static void report(FeatureCase c, Path file, boolean perRequest, String what, NDArray actual,
+            NDArray golden, NDArray without, Golden.Tolerance tol) {
+        String label = c.name() + " " + file.getFileName() + (perRequest ? " per request " : " fused ") + what;
+        Golden.assertClose(label, actual, golden, tol);
+        float effect = golden.sub(without).abs().max().getFloat();
+        assertThat(actual.sub(without).abs().max().getFloat()).as(label + ": the LoRA changed the output")
+                .isGreaterThan((float) tol.atol());
+        System.out.printf("%s: max |java - golden| = %.3g (atol %.3g, rtol %.3g); LoRA effect %.3g%n", label,
+                actual.sub(golden).abs().max().getFloat(), tol.atol(), tol.rtol(), effect);
+    }
+
+    private void checkTaesdComponents(FeatureCase c) {
+        Golden.Tolerance tol = tolerance(c);
+        try (NDManager m = manager.newSubManager();
+                SafeTensorsFile g = SafeTensors.open(FeatureCase.dir().resolve(c.entry().get("file").getAsString()))) {
+            var vae = Autoencoders.load(c.path("model"), null, w -> {}, m);
+            assertThat(vae).isInstanceOf(AutoencoderTiny.class);
+            NDArray decoded = vae.decode(g.load("z", m));
+            NDArray encoded = ((AutoencoderTiny) vae).encode(g.load("image", m));
+            Golden.assertClose(c.name() + " decoded", decoded, g.load("decoded", m), tol);
+            Golden.assertClose(c.name() + " encoded", encoded, g.load("encoded", m), tol);
+            System.out.printf("%s: decoded max diff %.3g, encoded max diff %.3g (atol %.3g)%n", c.name(),
+                    decoded.sub(g.load("decoded", m)).abs().max().getFloat(),
+                    encoded.sub(g.load("encoded", m)).abs().max().getFloat(), tol.atol());
+        }
+    }
+
+    /**
+     * Two threads share one instance with a registered LoRA and ask for it at different scales at the same time:
+     * each gets the image of an instance with the LoRA fused at its own scale.
+     */
+    @Test
+    void concurrentRequestsWithDifferentLoraScalesEachMatchTheFusedResult() throws Exception {
+        FeatureCase c = FeatureCase.all().stream().filter(x -> "lora".equals(x.kind()) && x.seeded()).findFirst()
+                .orElseThrow(() -> new AssertionError("no seeded lora case in the features manifest"));
+        Path file = c.loraFiles().get(0);
+        double[] scales = {c.loraScale(), c.loraScale() / 2};
+        com.google.gson.JsonObject plain = c.entry().deepCopy();
+        plain.remove("files");
+        FeatureCase base = new FeatureCase(c.name(), c.kind(), plain);
+        List<float[]> fused = new ArrayList<>();
+        for (double s : scales) {
+            try (SmallStableDiffusion sd = base.builder().lora(file, s).disableSafetyChecker().build()) {
+                fused.add(pixels(sd.generate(c.request().build()).image()));
+            }
+        }
+        try (SmallStableDiffusion shared = base.builder().registerLora(REQUEST_LORA, file).disableSafetyChecker()
+                .build()) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<float[]>> futures = new ArrayList<>();
+                for (int round = 0; round < 2; round++) {
+                    for (double s : scales) {
+                        Callable<float[]> job = () -> pixels(shared.generate(c.request().lora(REQUEST_LORA, s).build())
+                                .image());
+                        futures.add(pool.submit(job));
+                    }
+                }
+                float[] without = pixels(shared.generate(c.request().build()).image());
+                for (int i = 0; i < futures.size(); i++) {
+                    float[] got = futures.get(i).get();
+                    float[] want = fused.get(i % scales.length);
+                    float worst = 0;
+                    for (int k = 0; k < got.length; k++) {
+                        worst = Math.max(worst, Math.abs(got[k] - want[k]));
+                    }
+                    System.out.printf("concurrent LoRA scale %.3g: max level difference to fused %.0f%n",
+                            scales[i % scales.length], worst);
+                    assertThat(worst).as("request at scale " + scales[i % scales.length] + " vs fused")
+                            .isLessThanOrEqualTo(c.pngMaxLevelDiff());
+                    assertThat(got).as("the LoRA changed the image").isNotEqualTo(without);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static float[] pixels(BufferedImage image) {
+        int[] rgb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        float[] out = new float[rgb.length * 3];
+        for (int i = 0; i < rgb.length; i++) {
+            out[3 * i] = (rgb[i] >> 16) & 0xFF;
+            out[3 * i + 1] = (rgb[i] >> 8) & 0xFF;
+            out[3 * i + 2] = rgb[i] & 0xFF;
+        }
+        return out;
+    }
+}
