@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param eta DDIM's eta (stochasticity), ignored by other schedulers
  * @param clipSkip number of final CLIP layers to skip (0 = none)
  * @param initImage the image to start from (image-to-image), or {@code null} (text-to-image)
- * @param strength image-to-image strength in {@code (0, 1]}
+ * @param strength image-to-image / inpainting strength in {@code (0, 1]} (defaults 0.8 / 1.0, as diffusers)
  * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
  * @param listener progress callback, or {@code null}
  * @param maskImage the inpainting mask (white = repaint, binarised at 0.5; same size as {@code initImage}), or
@@ -56,6 +56,8 @@ public record GenerationRequest(
     public static final double DEFAULT_GUIDANCE = 7.5;
     /** diffusers' default image-to-image strength. */
     public static final double DEFAULT_STRENGTH = 0.8;
+    /** diffusers' default inpainting strength (the masked region starts from pure noise). */
+    public static final double DEFAULT_INPAINT_STRENGTH = 1.0;
 
     /** Copies the lists so the request is immutable. */
     public GenerationRequest {
@@ -204,7 +206,8 @@ public record GenerationRequest(
         return "GenerationRequest[prompts=" + prompts + ", negativePrompts=" + negativePrompts + ", size="
                 + width + "x" + height + ", steps=" + steps + ", guidanceScale=" + guidanceScale
                 + ", imagesPerPrompt=" + imagesPerPrompt + ", seed=" + seed + ", img2img=" + isImageToImage()
-                + (isImageToImage() ? ", strength=" + strength : "") + ", scheduler=" + scheduler + "]";
+                + (isImageToImage() ? ", strength=" + strength : "") + (isInpainting() ? ", inpaint" : "")
+                + (loras.isEmpty() ? "" : ", loras=" + loras) + ", scheduler=" + scheduler + "]";
     }
 
     /** Builder of {@link GenerationRequest}; starts from diffusers' defaults. */
@@ -221,7 +224,7 @@ public record GenerationRequest(
         private double eta;
         private int clipSkip;
         private BufferedImage initImage;
-        private double strength = DEFAULT_STRENGTH;
+        private Double strength;
         private SchedulerType scheduler;
         private StepListener listener;
         private BufferedImage maskImage;
@@ -463,7 +466,9 @@ public record GenerationRequest(
         /** @return the request (not yet validated) */
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, width, height, steps, guidanceScale,
-                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener, maskImage,
+                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage,
+                    strength != null ? strength : maskImage != null ? DEFAULT_INPAINT_STRENGTH : DEFAULT_STRENGTH,
+                    scheduler, listener, maskImage,
                     loras);
         }
     }

@@ -177,7 +177,8 @@ public final class LoraSet {
                 Pair p = t.pair();
                 long[] w = t.weightShape();
                 long r = p.rank();
-                NDArray down = Weights.keep(w.length == 4 ? p.down().reshape(r, w[1], 1, 1) : p.down().reshape(r, w[1]));
+                NDArray down = Weights.keep(w.length == 4 ? p.down().reshape(r, w[1], 1, 1)
+                        : p.down().reshape(r, w[1]));
                 NDArray up = Weights.keep(w.length == 4 ? p.up().reshape(w[0], r, 1, 1) : p.up().reshape(w[0], r));
                 terms.add(new RegisteredLoras.Term(baseArrays.get(t.key()), down, up, p.alpha() / r));
             }

@@ -61,7 +61,8 @@ public final class Conv2d {
                 && s.get(0) * s.get(2) * s.get(3) * GEMM_MIN_COLUMNS_PER_POSITION <= (long) in * kernel * kernel) {
             return asMatrixProduct(x, s);
         }
-        NDArray y = x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1).singletonOrThrow();
+        NDArray y = x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1)
+                .singletonOrThrow();
         java.util.List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
         return lora == null ? y : addLowRank(y, x, lora);
     }

@@ -63,7 +63,7 @@ public final class PipelineLoader {
         public boolean vaeTiling;
         /** A UNet folder used instead of the model's {@code unet/}, or null. */
         public Path unetPath;
-        /** An autoencoder folder (AutoencoderKL or AutoencoderTiny) used instead of the model's {@code vae/}, or null. */
+        /** An AutoencoderKL or AutoencoderTiny folder used instead of the model's {@code vae/}, or null. */
         public Path vaePath;
         /** LoRAs fused into the weights at build, in order. */
         public final java.util.List<dev.smallsd.lora.LoraFile.Use> fusedLoras = new java.util.ArrayList<>();

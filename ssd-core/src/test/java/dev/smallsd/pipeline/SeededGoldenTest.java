@@ -123,26 +123,10 @@ class SeededGoldenTest {
             }
             if (!nsfw.get(0)) {
                 BufferedImage png = ImageIO.read(seededDir().resolve(name + ".png").toFile());
-                assertThat(maxLevelDiff(result.image(), png)).as(name + " PNG grey levels").isLessThanOrEqualTo(maxLevel);
+                assertThat(Golden.maxLevelDiff(result.image(), png)).as(name + " PNG grey levels").isLessThanOrEqualTo(maxLevel);
                 checked++;
             }
             assertThat(checked + nsfw.stream().filter(b -> b).count()).isGreaterThan(0);
         }
-    }
-
-    static int maxLevelDiff(BufferedImage a, BufferedImage b) {
-        assertThat(a.getWidth()).isEqualTo(b.getWidth());
-        assertThat(a.getHeight()).isEqualTo(b.getHeight());
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int s = 0; s <= 16; s += 8) {
-                    worst = Math.max(worst, Math.abs(((p >> s) & 0xFF) - ((q >> s) & 0xFF)));
-                }
-            }
-        }
-        return worst;
     }
 }

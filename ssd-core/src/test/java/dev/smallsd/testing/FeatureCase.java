@@ -1,10 +1,22 @@
 package dev.smallsd.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.GenerationRequest;
+import dev.smallsd.GenerationResult;
+import dev.smallsd.pipeline.PipelineHooks;
+import ai.djl.ndarray.types.Shape;
+import dev.smallsd.io.SafeTensors;
+import dev.smallsd.io.SafeTensorsFile;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import javax.imageio.ImageIO;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.schedulers.SchedulerType;
 import java.nio.file.Files;
@@ -12,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A case of {@code golden/features/MANIFEST.json} of the kinds this module replays through the public API
@@ -26,6 +39,9 @@ import java.util.Map;
 public record FeatureCase(String name, String kind, JsonObject entry) {
     /** The kinds replayed through the pipeline by core and ssd-safety. */
     public static final List<String> KINDS = List.of("inpaint", "lora", "taesd");
+
+    /** The name the LoRAs of a case are registered under for per-request runs (index appended). */
+    public static final String REQUEST_LORA = "request-lora";
 
     private static final String UNET_REPLACED = " with unet/ replaced by ";
 
@@ -91,6 +107,27 @@ public record FeatureCase(String name, String kind, JsonObject entry) {
         return out;
     }
 
+    /** @return the model folder of {@code model} (the tiny pipeline when absent) */
+    public Path modelFolder() {
+        String model = entry.has("model") ? entry.get("model").getAsString() : null;
+        if (model == null) {
+            return Golden.tinyModel();
+        }
+        if (model.contains(UNET_REPLACED)) {
+            return existing(model.split(UNET_REPLACED)[0]);
+        }
+        if (model.contains(" ")) {
+            fail(name + ": model '" + model + "' is neither a folder nor '<folder>" + UNET_REPLACED + "<folder>'");
+        }
+        return existing(model);
+    }
+
+    /** @return the UNet folder that replaces the model's ({@code "<model> with unet/ replaced by <folder>"}), or null */
+    public Path unetFolder() {
+        String model = entry.has("model") ? entry.get("model").getAsString() : "";
+        return model.contains(UNET_REPLACED) ? existing(model.split(UNET_REPLACED)[1]) : null;
+    }
+
     /**
      * The instance this seeded case needs: {@code model} (optionally {@code "<folder> with unet/ replaced by
      * <folder>"}), {@code vae}, the LoRA {@code files} fused at {@code scale}, the case's scheduler; safety left at
@@ -101,16 +138,9 @@ public record FeatureCase(String name, String kind, JsonObject entry) {
     public SmallStableDiffusion.Builder builder() {
         SmallStableDiffusion.Builder b = SmallStableDiffusion.builder()
                 .scheduler(SchedulerType.fromName(entry.get("scheduler").getAsString()));
-        String model = entry.has("model") ? entry.get("model").getAsString() : null;
-        if (model == null) {
-            b.modelPath(Golden.tinyModel());
-        } else if (model.contains(UNET_REPLACED)) {
-            String[] parts = model.split(UNET_REPLACED);
-            b.modelPath(existing(parts[0])).unet(existing(parts[1]));
-        } else if (model.contains(" ")) {
-            fail(name + ": model '" + model + "' is neither a folder nor '<folder>" + UNET_REPLACED + "<folder>'");
-        } else {
-            b.modelPath(existing(model));
+        b.modelPath(modelFolder());
+        if (unetFolder() != null) {
+            b.unet(unetFolder());
         }
         if (entry.has("vae")) {
             b.vae(path("vae"));
@@ -175,5 +205,87 @@ public record FeatureCase(String name, String kind, JsonObject entry) {
     public String toString() {
         return name + " [" + kind + (seeded() ? ", " + mode() + ", " + entry.get("scheduler").getAsString() + ", seed "
                 + entry.get("seed").getAsLong() : "") + "]";
+    }
+
+    /** @return this case without its LoRA files (the plain model) */
+    public FeatureCase withoutLoras() {
+        JsonObject plain = entry.deepCopy();
+        plain.remove("files");
+        return new FeatureCase(name, kind, plain);
+    }
+
+    /**
+     * What a seeded run gave.
+     *
+     * @param result the public API's result ({@link SmallStableDiffusion#generate})
+     * @param decoded the same request's decoded float images before the safety checker (observed)
+     */
+    public record Run(GenerationResult result, NDArray decoded) {}
+
+    /**
+     * Runs this seeded case: once through the public API, once observed for the decoded floats.
+     *
+     * @param perRequest register the case's LoRAs and name them in the request instead of fusing them
+     * @param configure last changes to the builder (e.g. the safety checker)
+     * @param manager owner of the floats
+     * @return the run
+     */
+    public Run run(boolean perRequest, UnaryOperator<SmallStableDiffusion.Builder> configure, NDManager manager) {
+        SmallStableDiffusion.Builder b = builder();
+        GenerationRequest.Builder rb = request();
+        if (perRequest) {
+            b = withoutLoras().builder();
+            List<Path> files = loraFiles();
+            for (int i = 0; i < files.size(); i++) {
+                b.registerLora(REQUEST_LORA + i, files.get(i));
+                rb.lora(REQUEST_LORA + i, loraScale());
+            }
+        }
+        if (!withSafetyChecker()) {
+            b.disableSafetyChecker();
+        }
+        try (SmallStableDiffusion sd = configure.apply(b).build()) {
+            GenerationRequest request = rb.build();
+            GenerationResult result = sd.generate(request);
+            DecodedImages decoded = new DecodedImages(manager);
+            sd.pipeline().run(request, new PipelineHooks(null, decoded), () -> false);
+            return new Run(result, decoded.images());
+        }
+    }
+
+    /**
+     * Asserts a seeded run against {@code <case>.safetensors} (floats within {@code images_atol}) and
+     * {@code <case>.png} (within {@code png_max_level_diff}), printing the largest differences.
+     *
+     * @param result the public API's result (its image 0 is compared with the PNG unless flagged)
+     * @param floats the float images to compare, {@code [B, H, W, 3]}
+     * @param skipFlagged leave out the images the manifest flags (when no checker blacked them out)
+     * @param label how the run is named in messages
+     * @param manager owner of the golden arrays
+     * @throws IOException when the PNG cannot be read
+     */
+    public void assertMatchesGolden(GenerationResult result, NDArray floats, boolean skipFlagged, String label,
+            NDManager manager) throws IOException {
+        List<Boolean> flagged = nsfw();
+        try (SafeTensorsFile f = SafeTensors.open(dir().resolve(name + ".safetensors"))) {
+            NDArray golden = f.load(f.names().iterator().next(), manager);
+            assertThat(golden.getShape()).isEqualTo(new Shape(imageShape()));
+            assertThat(floats.getShape()).isEqualTo(golden.getShape());
+            for (int i = 0; i < flagged.size(); i++) {
+                if (skipFlagged && flagged.get(i)) {
+                    continue;
+                }
+                Golden.assertClose(label + " image " + i, floats.get(i), golden.get(i),
+                        new Golden.Tolerance(imagesAtol(), 0));
+                System.out.printf("%s image %d: max |java - golden| = %.3g (atol %.3g)%n", label, i,
+                        floats.get(i).sub(golden.get(i)).abs().max().getFloat(), imagesAtol());
+            }
+        }
+        if (!skipFlagged || !flagged.get(0)) {
+            BufferedImage png = ImageIO.read(dir().resolve(name + ".png").toFile());
+            int levels = Golden.maxLevelDiff(result.image(), png);
+            System.out.printf("%s.png: max level difference %d (bound %d)%n", label, levels, pngMaxLevelDiff());
+            assertThat(levels).as(label + ".png grey levels").isLessThanOrEqualTo(pngMaxLevelDiff());
+        }
     }
 }

@@ -229,4 +229,26 @@ public final class Golden {
     public static NDManager newManager() {
         return NDManager.newBaseManager();
     }
+
+    /**
+     * @param a an image
+     * @param b an image of the same size
+     * @return the largest difference of an 8-bit channel
+     */
+    public static int maxLevelDiff(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
+        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) {
+            fail("image " + a.getWidth() + "x" + a.getHeight() + " != golden " + b.getWidth() + "x" + b.getHeight());
+        }
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int p = a.getRGB(x, y);
+                int q = b.getRGB(x, y);
+                for (int s = 0; s <= 16; s += 8) {
+                    worst = Math.max(worst, Math.abs(((p >> s) & 0xFF) - ((q >> s) & 0xFF)));
+                }
+            }
+        }
+        return worst;
+    }
 }
