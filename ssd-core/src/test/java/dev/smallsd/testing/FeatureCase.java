@@ -102,6 +102,11 @@ public record FeatureCase(String name, String kind, JsonObject entry) {
 
     /** @return the case's LoRA files ({@code files}) */
     public List<Path> loraFiles() {
+        for (String key : List.of("files", "scale")) {
+            if (!entry.has(key)) {
+                fail(name + ": a lora case needs '" + key + "' in the features manifest");
+            }
+        }
         List<Path> out = new ArrayList<>();
         entry.getAsJsonArray("files").forEach(f -> out.add(existing(f.getAsString())));
         return out;

@@ -21,7 +21,7 @@ public record LoraSpec(Path path, double scale) {
         String path = text;
         double scale = 1.0;
         int colon = text.lastIndexOf(':');
-        if (colon > 0) {
+        if (colon >= 0) {
             try {
                 scale = Double.parseDouble(text.substring(colon + 1));
                 path = text.substring(0, colon);

@@ -78,7 +78,7 @@ class FeaturesCliTest {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Path first = OutputPaths.forImages(out, e.get("images_per_prompt").getAsInt()).get(0);
         BufferedImage png = ImageIO.read(FeatureCase.dir().resolve(c.name() + ".png").toFile());
-        int levels = FeatureCase.maxLevelDiff(ImageIO.read(first.toFile()), png);
+        int levels = Golden.maxLevelDiff(ImageIO.read(first.toFile()), png);
         System.out.printf("ssd generate %s: max level difference %d (bound %d)%n", c.name(), levels,
                 c.pngMaxLevelDiff());
         assertThat(levels).as(c.name()).isLessThanOrEqualTo(c.pngMaxLevelDiff());
