@@ -8,11 +8,15 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,6 +126,12 @@ final class HubHttp {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new HubException(HubException.Reason.NETWORK, what + " was interrupted", e);
                 }
+                if (unreachable(e)) {
+                    throw new HubException(HubException.Reason.NETWORK, what + " failed: " + e
+                            + " (the host cannot be reached: not retried). Check the network connection and "
+                            + "HF_ENDPOINT (" + options.endpoint() + "); with HF_HUB_OFFLINE=1 only the local cache "
+                            + "is used.", e);
+                }
                 if (i == options.maxAttempts()) {
                     break;
                 }
@@ -142,6 +152,20 @@ final class HubHttp {
         throw new HubException(HubException.Reason.NETWORK, what + " failed after " + options.maxAttempts()
                 + " attempt(s): " + last + ". Check the network connection and HF_ENDPOINT (" + options.endpoint()
                 + "); with HF_HUB_OFFLINE=1 only the local cache is used.", last);
+    }
+
+    /**
+     * Tells a failure that another attempt will not mend: the host name does not resolve, no route leads to it, or
+     * it refuses the connection. Timeouts, resets and HTTP 5xx stay retried.
+     */
+    static boolean unreachable(IOException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof UnknownHostException || c instanceof UnresolvedAddressException
+                    || c instanceof NoRouteToHostException || c instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

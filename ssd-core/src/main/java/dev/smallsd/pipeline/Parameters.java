@@ -2,6 +2,8 @@ package dev.smallsd.pipeline;
 
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.schedulers.Scheduler;
+import dev.smallsd.schedulers.SchedulerType;
+import java.util.Arrays;
 import java.util.Locale;
 
 /** The generation-parameters text AUTOMATIC1111's web UI writes into PNGs (and reads back). */
@@ -15,8 +17,11 @@ final class Parameters {
             b.append("\nNegative prompt: ").append(r.negativePrompts().get(promptIndex));
         }
         b.append("\nSteps: ").append(r.steps())
-                .append(", Sampler: ").append(r.scheduler() != null ? r.scheduler().userName() : scheduler.className())
-                .append(", CFG scale: ").append(format(r.guidanceScale()))
+                .append(", Sampler: ").append(sampler(r.scheduler(), scheduler));
+        if (karras(r.scheduler(), scheduler)) {
+            b.append(", Schedule type: Karras");
+        }
+        b.append(", CFG scale: ").append(format(r.guidanceScale()))
                 .append(", Seed: ").append(seed)
                 .append(", Size: ").append(width).append('x').append(height)
                 .append(", Model: ").append(model);
@@ -27,6 +32,27 @@ final class Parameters {
             b.append(", Clip skip: ").append(r.clipSkip() + 1);
         }
         return b.toString();
+    }
+
+    /**
+     * AUTOMATIC1111's sampler name for the scheduler used (the request's type, or the type whose class the model's
+     * own scheduler is), so A1111 reads it back; our name or the diffusers class where A1111 has none.
+     */
+    private static String sampler(SchedulerType requested, Scheduler scheduler) {
+        SchedulerType type = requested != null ? requested : Arrays.stream(SchedulerType.values())
+                .filter(t -> t.className().equals(scheduler.className()) && t.overrides().isEmpty())
+                .findFirst().orElse(null);
+        if (type == null) {
+            return scheduler.className();
+        }
+        return type.a1111Sampler().orElse(type.userName());
+    }
+
+    private static boolean karras(SchedulerType requested, Scheduler scheduler) {
+        if (requested != null && requested.a1111Sampler().isPresent()) {
+            return requested.a1111ScheduleType().isPresent();
+        }
+        return scheduler.config().has("use_karras_sigmas") && scheduler.config().getBoolean("use_karras_sigmas");
     }
 
     private static String format(double v) {

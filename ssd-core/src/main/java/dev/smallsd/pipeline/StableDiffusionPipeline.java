@@ -19,6 +19,7 @@ import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerRun;
 import dev.smallsd.schedulers.StepOptions;
 import dev.smallsd.schedulers.StepResult;
+import dev.smallsd.schedulers.TorchGenerator;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.unet.UNet2DConditionModel;

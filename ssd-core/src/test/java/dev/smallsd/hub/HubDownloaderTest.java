@@ -455,7 +455,9 @@ class HubDownloaderTest {
 
         assertThatThrownBy(() -> d.snapshot(REPO)).isInstanceOfSatisfying(HubException.class, e -> {
             assertThat(e.reason()).isEqualTo(HubException.Reason.NETWORK);
-            assertThat(e.getMessage()).contains(REPO, "HF_ENDPOINT");
+            assertThat(e.getMessage()).contains(REPO, "HF_ENDPOINT")
+                    .as("a refused connection is certain: no retries").contains("not retried")
+                    .doesNotContain("attempt(s)");
             assertThat(e.getSuppressed()).hasSize(1);
             assertThat(((HubException) e.getSuppressed()[0]).reason()).isEqualTo(HubException.Reason.OFFLINE_MISSING);
         });

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.schedulers.TorchGenerator;
 import dev.smallsd.testing.Golden;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.smallsd.schedulers.TorchGenerator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

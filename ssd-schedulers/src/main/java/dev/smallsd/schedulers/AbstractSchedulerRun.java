@@ -55,6 +55,18 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         return null;
     }
 
+    /** 1.0: the ᾱ-based schedulers start from unit-variance noise; sigma-based runs override this. */
+    @Override
+    public double initNoiseSigma() {
+        return 1.0;
+    }
+
+    /** The identity: only the sigma-based runs scale their input. */
+    @Override
+    public NDArray scaleModelInput(NDArray sample, double t) {
+        return sample;
+    }
+
     @Override
     public int order() {
         return order;
@@ -168,9 +180,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
             a[i] = (float) Math.sqrt(ac);
             b[i] = (float) Math.sqrt(1.0f - ac);
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.mul(perBatch(a, original)).add(noise.mul(perBatch(b, original)));
             return s.out(res);
         }
@@ -184,9 +194,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         for (int i = 0; i < ts.length; i++) {
             sig[i] = sigmas[idx[i]];
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.add(noise.mul(perBatch(sig, original)));
             return s.out(res);
         }
@@ -203,9 +211,7 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
             a[i] = VpMath.alpha(sigma);
             b[i] = sigma * a[i];
         }
-        try (Scope s = new Scope(original)) {
-            s.in(original);
-            s.in(noise);
+        try (Scope s = new Scope(original, noise)) {
             NDArray res = original.mul(perBatch(a, original)).add(noise.mul(perBatch(b, original)));
             return s.out(res);
         }
@@ -243,9 +249,20 @@ abstract class AbstractSchedulerRun implements SchedulerRun {
         private final NDManager tmp;
         private final Map<NDArray, Boolean> attached = new IdentityHashMap<>();
 
-        Scope(NDArray anchor) {
+        /**
+         * Opens a scope whose results go to {@code anchor}'s manager.
+         *
+         * @param anchor the array whose manager receives {@link #out} results (usually the sample); it is an
+         *     input too
+         * @param inputs the other arrays the call computes with (nulls are skipped); see {@link #in}
+         */
+        Scope(NDArray anchor, NDArray... inputs) {
             this.target = anchor.getManager();
             this.tmp = target.newSubManager();
+            in(anchor);
+            for (NDArray a : inputs) {
+                in(a);
+            }
         }
 
         NDArray in(NDArray a) {

@@ -24,6 +24,18 @@ final class ConfigDefaults {
         return Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The keys the multistep/singlestep solvers (DPM-Solver, DEIS, UniPC) all start with — linear betas from 1e-4 to
+     * 0.02, {@code solver_order} 2, epsilon prediction, no thresholding — then the given key/value pairs.
+     */
+    static Map<String, Object> solver(Object... keyValues) {
+        Object[] all = new Object[keyValues.length + 10];
+        System.arraycopy(new Object[] {"solver_order", 2, "prediction_type", "epsilon", "thresholding", false,
+            "dynamic_thresholding_ratio", 0.995, "sample_max_value", 1.0}, 0, all, 0, 10);
+        System.arraycopy(keyValues, 0, all, 10, keyValues.length);
+        return of(0.0001, 0.02, "linear", all);
+    }
+
     /** An empty list value. */
     static List<Object> emptyList() {
         return List.of();
@@ -46,11 +58,28 @@ final class ConfigDefaults {
         }
     }
 
-    /** Validates the number of inference steps. */
-    static void checkSteps(int n, int numTrain) {
-        if (n <= 0 || n > numTrain) {
-            throw new IllegalArgumentException(
-                    "numInferenceSteps must be in [1, " + numTrain + "], got " + n);
+    /**
+     * diffusers' constructor-time {@code register_to_config} for a solver key: a value in {@code mapped} becomes
+     * {@code target}; {@code target} and the {@code accepted} values stay; anything else is unsupported.
+     */
+    static SchedulerConfig mapValue(
+            SchedulerConfig c, String key, String target, List<String> mapped, List<String> accepted) {
+        String v = c.getString(key);
+        if (mapped.contains(v)) {
+            return c.with(key, target);
         }
+        if (!target.equals(v) && !accepted.contains(v)) {
+            throw NoiseSchedules.unsupported(key, v);
+        }
+        return c;
+    }
+
+    /** {@code solver_order}, checked to lie in [1, max]. */
+    static int solverOrder(SchedulerConfig c, int max) {
+        int order = c.getInt("solver_order");
+        if (order < 1 || order > max) {
+            throw NoiseSchedules.unsupported("solver_order", order);
+        }
+        return order;
     }
 }

@@ -7,9 +7,10 @@ import java.util.Map;
  * Port of diffusers' {@code DDIMScheduler}: denoising diffusion implicit models; {@code eta} (a per-request step
  * option) blends in DDPM-like noise.
  */
-public final class DdimScheduler implements Scheduler {
+public final class DdimScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DDIMScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DDIMScheduler", DdimScheduler::defaults, DdimScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -25,37 +26,12 @@ public final class DdimScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float finalAlphaCumprod;
-    private final int numTrain;
-
     DdimScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         return new Run(numInferenceSteps);
     }
 
@@ -67,18 +43,8 @@ public final class DdimScheduler implements Scheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -86,12 +52,10 @@ public final class DdimScheduler implements Scheduler {
             int timestep = intTimestep(t);
             int prevTimestep = timestep - numTrain / numInferenceSteps;
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             double eta = o.eta();
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 NDArray predEpsilon = modelOutput;
                 if (config.getBoolean("clip_sample")) {

@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
 /** Port of diffusers' {@code DDPMScheduler}: ancestral sampling of denoising diffusion probabilistic models. */
-public final class DdpmScheduler implements Scheduler {
+public final class DdpmScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DDPMScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DDPMScheduler", DdpmScheduler::defaults, DdpmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -22,35 +23,12 @@ public final class DdpmScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final int numTrain;
-
     DdpmScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         return new Run(numInferenceSteps);
     }
 
@@ -59,16 +37,6 @@ public final class DdpmScheduler implements Scheduler {
 
         Run(int n) {
             super(NoiseSchedules.alphaFamilyTimesteps(config, n, numTrain), true, n, 1, false);
-        }
-
-        @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
         }
 
         @Override
@@ -81,9 +49,7 @@ public final class DdpmScheduler implements Scheduler {
             float bp = 1.0f - ap;
             float curAlpha = a / ap;
             float curBeta = 1.0f - curAlpha;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 if (config.getBoolean("clip_sample")) {
                     float r = (float) config.getDouble("clip_sample_range");

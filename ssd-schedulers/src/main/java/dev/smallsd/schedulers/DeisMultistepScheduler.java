@@ -1,7 +1,6 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -9,17 +8,13 @@ import java.util.Map;
  * Port of diffusers' {@code DEISMultistepScheduler}: diffusion exponential integrator sampler (log-rho
  * polynomial extrapolation of ε, order 1–3) over sigmas ending at σ_min.
  */
-public final class DeisMultistepScheduler implements Scheduler {
+public final class DeisMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DEISMultistepScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DEISMultistepScheduler", DeisMultistepScheduler::defaults, DeisMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "deis",
                 "solver_type", "logrho",
                 "lower_order_final", true,
@@ -28,72 +23,23 @@ public final class DeisMultistepScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
 
     DeisMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
-        String alg = config.getString("algorithm_type");
-        if ("dpmsolver".equals(alg) || "dpmsolver++".equals(alg)) {
-            values.put("algorithm_type", "deis");
-        } else if (!"deis".equals(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (List.of("midpoint", "heun", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "logrho");
-        } else if (!"logrho".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = new SchedulerConfig(config.className(), values);
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.solverOrder = config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(normalize(config));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
+    }
+
+    /** diffusers maps the DPM solvers' algorithm and solver types onto DEIS's own, so schedulers can be switched. */
+    private static SchedulerConfig normalize(SchedulerConfig c) {
+        c = ConfigDefaults.mapValue(c, "algorithm_type", "deis", List.of("dpmsolver", "dpmsolver++"), List.of());
+        return ConfigDefaults.mapValue(c, "solver_type", "logrho", List.of("midpoint", "heun", "bh1", "bh2"), List.of());
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
-        int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
-        float[] sig;
-        if (config.getBoolean("use_karras_sigmas")) {
-            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
-            }
-            sig = VpSchedulerRun.withLast(k, k[n - 1]);
-        } else {
-            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
-                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
-        }
-        return new Run(ts, sig, ts.length);
+    protected SchedulerRun createRun(int numInferenceSteps) {
+        VpSchedule schedule = multistepSchedule(numInferenceSteps);
+        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
     }
 
     /** One DEIS generation. */
@@ -111,9 +57,7 @@ public final class DeisMultistepScheduler implements Scheduler {
             boolean lowerFinal = stepIndex == len - 1 && config.getBoolean("lower_order_final") && len < 15;
             boolean lowerSecond = stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 historyIn(s);
                 float sigma = sigmas[stepIndex];
                 float alpha = VpMath.alpha(sigma);

@@ -1,24 +1,20 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Port of diffusers' {@code DPMSolverMultistepScheduler}: DPM-Solver / DPM-Solver++ (and their SDE variants),
  * multistep of order 1–3, with Karras or Lu lambdas sigmas and {@code final_sigmas_type} "zero" or "sigma_min".
  */
-public final class DpmSolverMultistepScheduler implements Scheduler {
+public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DPMSolverMultistepScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DPMSolverMultistepScheduler", DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "dpmsolver++",
                 "solver_type", "midpoint",
                 "lower_order_final", true,
@@ -33,97 +29,66 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final String algorithm;
     private final String solverType;
 
     DpmSolverMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
-        String alg = config.getString("algorithm_type");
-        if ("deis".equals(alg)) {
-            values.put("algorithm_type", "dpmsolver++");
-        } else if (!java.util.List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")
-                .contains(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (java.util.List.of("logrho", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "midpoint");
-        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = new SchedulerConfig(config.className(), values);
+        super(normalize(config, List.of("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++")));
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
-        String finalType = this.config.getString("final_sigmas_type");
-        if (!algorithm.equals("dpmsolver++") && !algorithm.equals("sde-dpmsolver++") && "zero".equals(finalType)) {
+        requireFinalSigmas(this.config, algorithm.equals("dpmsolver++") || algorithm.equals("sde-dpmsolver++"));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
+    }
+
+    /**
+     * diffusers maps DEIS's algorithm and the other solvers' types onto the DPM solvers' own (so schedulers can be
+     * switched); shared with {@link DpmSolverSinglestepScheduler}.
+     */
+    static SchedulerConfig normalize(SchedulerConfig c, List<String> algorithms) {
+        c = ConfigDefaults.mapValue(c, "algorithm_type", "dpmsolver++", List.of("deis"), algorithms);
+        return ConfigDefaults.mapValue(c, "solver_type", "midpoint", List.of("logrho", "bh1", "bh2"), List.of("heun"));
+    }
+
+    /** The last sigma by {@code final_sigmas_type}: σ_min or 0. */
+    double finalSigma() {
+        return "sigma_min".equals(config.getString("final_sigmas_type")) ? sigmaMin() : 0.0;
+    }
+
+    /** A zero final sigma needs a data-prediction algorithm; the final sigma is "zero" or "sigma_min". */
+    static void requireFinalSigmas(SchedulerConfig c, boolean zeroAllowed) {
+        String finalType = c.getString("final_sigmas_type");
+        if (!zeroAllowed && "zero".equals(finalType)) {
             throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
-                    + algorithm + "; choose 'sigma_min'");
+                    + c.getString("algorithm_type") + "; choose 'sigma_min'");
         }
         if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
             throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
         }
-        this.numTrain = this.config.getInt("num_train_timesteps");
-        this.solverOrder = this.config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
         double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain - clipped);
         double[] sig;
         if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
+            sig = karrasSigmas(n);
+            ts = roundedTimestepsOfSigmas(sig);
         } else if (config.getBoolean("use_lu_lambdas")) {
             double lambdaMin = logSigmas[0];
             double lambdaMax = logSigmas[numTrain - 1];
             double[] ramp = NoiseSchedules.npLinspace(0, 1, n, true);
             sig = new double[n];
-            ts = new double[n];
             for (int i = 0; i < n; i++) {
                 sig[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
             }
+            ts = roundedTimestepsOfSigmas(sig);
         } else {
             sig = NoiseSchedules.interp(ts, trainSigmas);
         }
-        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
-                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
-                : 0.0;
-        return new Run(ts, VpSchedulerRun.withLast(sig, last), ts.length);
+        return new Run(ts, VpSchedulerRun.withLast(sig, finalSigma()), ts.length);
     }
 
     /** One DPM-Solver multistep generation. */
@@ -145,9 +110,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
             boolean lowerOrderSecond =
                     stepIndex == len - 2 && config.getBoolean("lower_order_final") && len < 15;
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 historyIn(s);
                 NDArray converted = algorithm.endsWith("dpmsolver++")
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])

@@ -2,7 +2,6 @@ package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -10,84 +9,32 @@ import java.util.Map;
  * Port of diffusers' {@code DPMSolverSinglestepScheduler}: singlestep DPM-Solver / DPM-Solver++ of order 1–3, each
  * block of {@code order} steps integrating from the sample at the block's start.
  */
-public final class DpmSolverSinglestepScheduler implements Scheduler {
+public final class DpmSolverSinglestepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "DPMSolverSinglestepScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("DPMSolverSinglestepScheduler", DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "algorithm_type", "dpmsolver++",
                 "solver_type", "midpoint",
-                "lower_order_final", true,
+                "lower_order_final", false,
                 "use_karras_sigmas", false,
                 "final_sigmas_type", "zero",
                 "lambda_min_clipped", Double.NEGATIVE_INFINITY,
                 "variance_type", null);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final String algorithm;
     private final String solverType;
 
     DpmSolverSinglestepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        Map<String, Object> values = new LinkedHashMap<>(config.asMap());
-        String alg = config.getString("algorithm_type");
-        if ("deis".equals(alg)) {
-            values.put("algorithm_type", "dpmsolver++");
-        } else if (!"dpmsolver".equals(alg) && !"dpmsolver++".equals(alg)) {
-            throw NoiseSchedules.unsupported("algorithm_type", alg);
-        }
-        String st = config.getString("solver_type");
-        if (List.of("logrho", "bh1", "bh2").contains(st)) {
-            values.put("solver_type", "midpoint");
-        } else if (!"midpoint".equals(st) && !"heun".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        String finalType = config.getString("final_sigmas_type");
-        if (!"dpmsolver++".equals(values.get("algorithm_type")) && "zero".equals(finalType)) {
-            throw new IllegalArgumentException("final_sigmas_type 'zero' is not supported for algorithm_type "
-                    + values.get("algorithm_type") + "; choose 'sigma_min'");
-        }
-        if (!"zero".equals(finalType) && !"sigma_min".equals(finalType)) {
-            throw NoiseSchedules.unsupported("final_sigmas_type", finalType);
-        }
-        this.config = new SchedulerConfig(config.className(), values);
+        super(DpmSolverMultistepScheduler.normalize(config, List.of("dpmsolver", "dpmsolver++")));
         this.algorithm = this.config.getString("algorithm_type");
         this.solverType = this.config.getString("solver_type");
-        this.numTrain = this.config.getInt("num_train_timesteps");
-        this.solverOrder = this.config.getInt("solver_order");
-        if (solverOrder < 1 || solverOrder > 3) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(this.config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
-    }
-
-    @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
+        DpmSolverMultistepScheduler.requireFinalSigmas(this.config, "dpmsolver++".equals(algorithm));
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, 3);
     }
 
     /** diffusers' {@code get_order_list}. */
@@ -134,8 +81,7 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
     }
 
     @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         int clipped = VpSchedulerRun.clippedIndex(alphasCumprod, config.getDouble("lambda_min_clipped"));
         double[] lin = NoiseSchedules.npLinspace(0, numTrain - 1 - clipped, n + 1, true);
@@ -145,31 +91,37 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
         }
         double[] sig;
         if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
+            sig = karrasSigmas(n);
+            ts = roundedTimestepsOfSigmas(sig);
         } else {
             sig = NoiseSchedules.interp(ts, trainSigmas);
         }
-        double last = "sigma_min".equals(config.getString("final_sigmas_type"))
-                ? NoiseSchedules.sigmaOf(alphasCumprod[0])
-                : 0.0;
+        double last = "sigma_min".equals(config.getString("final_sigmas_type")) ? sigmaMin() : 0.0;
         // set_timesteps switches lower_order_final on for uneven steps or a zero final sigma
         boolean lowerOrderFinal = config.getBoolean("lower_order_final")
                 || n % solverOrder != 0
                 || "zero".equals(config.getString("final_sigmas_type"));
-        return new Run(ts, VpSchedulerRun.withLast(sig, last), n, orderList(n, lowerOrderFinal));
+        Map<String, Object> changes = lowerOrderFinal && !config.getBoolean("lower_order_final")
+                ? Map.of("lower_order_final", true)
+                : Map.of();
+        return new Run(ts, VpSchedulerRun.withLast(sig, last), n, orderList(n, lowerOrderFinal), changes);
     }
 
     /** One DPM-Solver singlestep generation. */
     final class Run extends VpSchedulerRun {
         private final int[] orderList;
+        private final Map<String, Object> configChanges;
         private NDArray blockSample;
 
-        Run(double[] ts, float[] sigmas, int n, int[] orderList) {
+        Run(double[] ts, float[] sigmas, int n, int[] orderList, Map<String, Object> configChanges) {
             super(ts, sigmas, n, solverOrder);
             this.orderList = orderList;
+            this.configChanges = configChanges;
+        }
+
+        @Override
+        public Map<String, Object> configChanges() {
+            return configChanges;
         }
 
         @Override
@@ -186,10 +138,7 @@ public final class DpmSolverSinglestepScheduler implements Scheduler {
             ensureStepIndex(t);
             NDArray dropped = null;
             NDArray oldBlock = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(blockSample);
+            try (Scope s = new Scope(sample, modelOutput, blockSample)) {
                 historyIn(s);
                 NDArray converted = "dpmsolver++".equals(algorithm)
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])

@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
 /** Port of diffusers' {@code EulerAncestralDiscreteScheduler}: ancestral Euler steps (fresh noise every step). */
-public final class EulerAncestralDiscreteScheduler implements Scheduler {
+public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "EulerAncestralDiscreteScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -16,37 +17,14 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final int numTrain;
-
     EulerAncestralDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, numInferenceSteps, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+        double[] sig = NoiseSchedules.interp(ts, trainSigmas);
         return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), numInferenceSteps);
     }
 
@@ -58,12 +36,6 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
         }
 
         @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
-        }
-
-        @Override
         public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
             ensureStepIndex(t);
             float sigma = sigmas[stepIndex];
@@ -71,9 +43,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
             float to = sigmas[stepIndex + 1];
             float up = (float) Math.sqrt(to * to * (from * from - to * to) / (from * from));
             float down = (float) Math.sqrt(to * to - up * up);
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigma));
                 NDArray derivative = sample.sub(predOriginal).div(sigma);
                 float dt = down - sigma;

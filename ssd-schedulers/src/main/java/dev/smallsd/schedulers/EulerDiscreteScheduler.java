@@ -7,9 +7,10 @@ import java.util.Map;
  * Port of diffusers' {@code EulerDiscreteScheduler}: Euler steps over sigmas (Karras et al. 2022, Algorithm 2),
  * optionally with Karras sigmas and churn ({@link StepOptions#sChurn()}).
  */
-public final class EulerDiscreteScheduler implements Scheduler {
+public final class EulerDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "EulerDiscreteScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("EulerDiscreteScheduler", EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -24,46 +25,21 @@ public final class EulerDiscreteScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
-
     EulerDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
+        super(config);
         if (!"discrete".equals(config.getString("timestep_type"))) {
             throw NoiseSchedules.unsupported("timestep_type", config.getString("timestep_type"));
         }
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
         double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
         double[] sig;
         String interpolation = config.getString("interpolation_type");
         if ("linear".equals(interpolation)) {
-            sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
+            sig = NoiseSchedules.interp(ts, trainSigmas);
         } else if ("log_linear".equals(interpolation)) {
             float[] lin = NoiseSchedules.torchLinspaceF32(
                     Math.log(trainSigmas[trainSigmas.length - 1]), Math.log(trainSigmas[0]), n + 1);
@@ -80,10 +56,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
             double sMin = min != null ? config.getDouble("sigma_min") : sig[sig.length - 1];
             double sMax = max != null ? config.getDouble("sigma_max") : sig[0];
             sig = NoiseSchedules.karras(sMin, sMax, n);
-            ts = new double[sig.length];
-            for (int i = 0; i < sig.length; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
+            ts = timestepsOfSigmas(sig);
         }
         return new Run(NoiseSchedules.toF32(ts), SigmaSchedulerRun.withZeroF32(sig), n);
     }
@@ -96,21 +69,13 @@ public final class EulerDiscreteScheduler implements Scheduler {
         }
 
         @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
-        }
-
-        @Override
         public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
             ensureStepIndex(t);
             float sigma = sigmas[stepIndex];
             double gamma = o.sTmin() <= sigma && sigma <= o.sTmax()
                     ? Math.min(o.sChurn() / (sigmas.length - 1), Math.sqrt(2) - 1)
                     : 0.0;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray z = s.noise(noise, modelOutput);
                 float sigmaHat = sigma * (float) (gamma + 1);
                 NDArray x = sample;

@@ -7,9 +7,10 @@ import java.util.Map;
  * Port of diffusers' {@code HeunDiscreteScheduler}: Heun's second-order method (Karras et al. 2022, Algorithm 1);
  * two model calls per step over doubled timesteps, the last call a plain Euler step.
  */
-public final class HeunDiscreteScheduler implements Scheduler {
+public final class HeunDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "HeunDiscreteScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("HeunDiscreteScheduler", HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
@@ -21,47 +22,16 @@ public final class HeunDiscreteScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
-
     HeunDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, false);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
         // cat(sigmas[:1], sigmas[1:-1].repeat_interleave(2), sigmas[-1:])
         float[] sigmas = new float[2 * n];
@@ -95,12 +65,6 @@ public final class HeunDiscreteScheduler implements Scheduler {
         }
 
         @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
-        }
-
-        @Override
         public StepResult step(NDArray modelOutput, double t, NDArray sample, StepOptions o, NoiseSource noise) {
             ensureStepIndex(t);
             boolean first = firstOrder();
@@ -109,11 +73,7 @@ public final class HeunDiscreteScheduler implements Scheduler {
             float sigmaHat = sigma;
             NDArray oldDerivative = null;
             NDArray oldSample = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(prevDerivative);
-                s.in(firstSample);
+            try (Scope s = new Scope(sample, modelOutput, prevDerivative, firstSample)) {
                 float sigmaInput = first ? sigmaHat : sigmaNext;
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
                 if (config.getBoolean("clip_sample")) {

@@ -7,9 +7,10 @@ import java.util.Map;
  * Port of diffusers' {@code KDPM2DiscreteScheduler}: DPM-Solver-2 (Karras et al. 2022), a midpoint step through the
  * geometric mean of neighbouring sigmas; two model calls per step.
  */
-public final class KDpm2DiscreteScheduler implements Scheduler {
+public final class KDpm2DiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "KDPM2DiscreteScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("KDPM2DiscreteScheduler", KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
@@ -19,32 +20,8 @@ public final class KDpm2DiscreteScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
-
     KDpm2DiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
-    }
-
-    @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
+        super(config);
     }
 
     /** cat(x[:1], x[1:].repeat_interleave(2), x[-1:]). */
@@ -61,18 +38,11 @@ public final class KDpm2DiscreteScheduler implements Scheduler {
     }
 
     @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(sig[i], logSigmas));
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, true);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
         float[] interpol = new float[base.length];
         for (int i = 0; i < base.length; i++) {
@@ -134,10 +104,7 @@ public final class KDpm2DiscreteScheduler implements Scheduler {
             }
             float sigmaHat = sigma;
             NDArray old = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(firstSample);
+            try (Scope s = new Scope(sample, modelOutput, firstSample)) {
                 float sigmaInput = first ? sigmaHat : sigmaInterpol;
                 NDArray predOriginal = sample.sub(modelOutput.mul(sigmaInput));
                 NDArray prev;

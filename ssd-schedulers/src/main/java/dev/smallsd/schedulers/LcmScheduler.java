@@ -7,9 +7,10 @@ import java.util.Map;
  * Port of diffusers' {@code LCMScheduler}: multistep latent consistency sampling over a skipped subset of the
  * {@code original_inference_steps} schedule, with fresh noise between steps.
  */
-public final class LcmScheduler implements Scheduler {
+public final class LcmScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "LCMScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("LCMScheduler", LcmScheduler::defaults, LcmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "scaled_linear",
@@ -27,37 +28,12 @@ public final class LcmScheduler implements Scheduler {
                 "rescale_betas_zero_snr", false);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float finalAlphaCumprod;
-    private final int numTrain;
-
     LcmScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int originalSteps = config.getInt("original_inference_steps");
         if (numInferenceSteps > originalSteps) {
             throw new IllegalArgumentException("LCM needs numInferenceSteps <= original_inference_steps ("
@@ -93,18 +69,8 @@ public final class LcmScheduler implements Scheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -116,16 +82,14 @@ public final class LcmScheduler implements Scheduler {
             int prevIndex = stepIndex + 1;
             int prevTimestep = prevIndex < timesteps.length ? (int) timesteps[prevIndex] : timestep;
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             float bp = 1.0f - ap;
             float sigmaData = 0.5f;
             float scaled = (float) timestep * (float) config.getDouble("timestep_scaling");
             float cSkip = sigmaData * sigmaData / (scaled * scaled + sigmaData * sigmaData);
             float cOut = scaled / (float) Math.sqrt(scaled * scaled + sigmaData * sigmaData);
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 NDArray predOriginal = sample.sub(modelOutput.mul((float) Math.sqrt(b))).div((float) Math.sqrt(a));
                 if (config.getBoolean("clip_sample")) {
                     float r = (float) config.getDouble("clip_sample_range");

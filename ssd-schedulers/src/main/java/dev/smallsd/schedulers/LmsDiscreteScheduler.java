@@ -13,9 +13,10 @@ import java.util.Map;
  * coefficients of the Lagrange basis polynomials (computed exactly by Gauss–Legendre quadrature, where diffusers
  * uses {@code scipy.integrate.quad}).
  */
-public final class LmsDiscreteScheduler implements Scheduler {
+public final class LmsDiscreteScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "LMSDiscreteScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("LMSDiscreteScheduler", LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new);
     private static final int ORDER = 4;
 
     static Map<String, Object> defaults() {
@@ -29,47 +30,16 @@ public final class LmsDiscreteScheduler implements Scheduler {
     private static final double[] GL_X = {-Math.sqrt(3.0 / 5.0), 0.0, Math.sqrt(3.0 / 5.0)};
     private static final double[] GL_W = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
 
-    private final SchedulerConfig config;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
-
     LmsDiscreteScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.trainSigmas = NoiseSchedules.trainSigmas(NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config)));
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.sigmaFamilyTimesteps(config, n, numTrain);
-        double[] sig = SigmaSchedulerRun.interpolatedSigmas(ts, trainSigmas);
-        if (config.getBoolean("use_karras_sigmas")) {
-            sig = NoiseSchedules.karras(sig[sig.length - 1], sig[0], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.sigmaToT(sig[i], logSigmas);
-            }
-        }
+        SigmaSchedule schedule = sigmaSchedule(n, false);
+        double[] ts = schedule.timesteps();
+        double[] sig = schedule.sigmas();
         return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), n);
     }
 
@@ -89,12 +59,6 @@ public final class LmsDiscreteScheduler implements Scheduler {
                 c[i] = coefficientLog.get(i);
             }
             return Map.of("lms_coefficients", c);
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            ensureStepIndex(t);
-            return scaleBySigma(sample, sigmas[stepIndex]);
         }
 
         /** ∫ over [σ_t, σ_{t+1}] of the Lagrange basis polynomial of {@code current} among the last points. */
@@ -123,9 +87,7 @@ public final class LmsDiscreteScheduler implements Scheduler {
             ensureStepIndex(t);
             float sigma = sigmas[stepIndex];
             NDArray dropped = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
+            try (Scope s = new Scope(sample, modelOutput)) {
                 for (NDArray d : derivatives) {
                     s.in(d);
                 }

@@ -9,9 +9,10 @@ import java.util.Map;
  * Port of diffusers' {@code PNDMScheduler}: pseudo numerical methods (Runge–Kutta warm-up, or PLMS with
  * {@code skip_prk_steps}) followed by linear multistep (Adams–Bashforth) steps.
  */
-public final class PndmScheduler implements Scheduler {
+public final class PndmScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "PNDMScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("PNDMScheduler", PndmScheduler::defaults, PndmScheduler::new);
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
@@ -22,37 +23,12 @@ public final class PndmScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float finalAlphaCumprod;
-    private final int numTrain;
-
     PndmScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        this.config = config;
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.finalAlphaCumprod = config.getBoolean("set_alpha_to_one") ? 1.0f : alphasCumprod[0];
+        super(config);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
+    protected SchedulerRun createRun(int numInferenceSteps) {
         return new Run(numInferenceSteps);
     }
 
@@ -109,18 +85,8 @@ public final class PndmScheduler implements Scheduler {
         }
 
         @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
         public Map<String, double[]> extraSchedules() {
-            return Map.of("final_alpha_cumprod", new double[] {finalAlphaCumprod});
-        }
-
-        @Override
-        public NDArray scaleModelInput(NDArray sample, double t) {
-            return sample;
+            return finalAlphaSchedule();
         }
 
         @Override
@@ -137,11 +103,7 @@ public final class PndmScheduler implements Scheduler {
             int prevTimestep = timestep - diffToPrev;
             int ts = (int) prkTimesteps[counter / 4 * 4];
             NDArray old = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(curSample);
-                s.in(curModelOutput);
+            try (Scope s = new Scope(sample, modelOutput, curSample, curModelOutput)) {
                 NDArray mo = modelOutput;
                 if (counter % 4 == 0) {
                     NDArray add = modelOutput.mul((float) (1.0 / 6));
@@ -173,10 +135,7 @@ public final class PndmScheduler implements Scheduler {
             }
             int prevTimestep = timestep - numTrain / n;
             NDArray toRelease = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(curSample);
+            try (Scope s = new Scope(sample, modelOutput, curSample)) {
                 for (NDArray e : ets) {
                     s.in(e);
                 }
@@ -225,7 +184,7 @@ public final class PndmScheduler implements Scheduler {
 
         private NDArray prevSample(NDArray sample, int timestep, int prevTimestep, NDArray modelOutput) {
             float a = alphasCumprod[timestep];
-            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
+            float ap = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod();
             float b = 1.0f - a;
             float bp = 1.0f - ap;
             float sampleCoeff = (float) Math.sqrt(ap / a);

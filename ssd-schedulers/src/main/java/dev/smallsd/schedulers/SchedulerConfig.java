@@ -3,29 +3,103 @@ package dev.smallsd.schedulers;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The resolved, immutable configuration of a scheduler: every key of the diffusers class's constructor with its
- * value (class default, carried over from the base config, or overridden).
+ * The resolved, immutable configuration of a scheduler, as diffusers' {@code scheduler.config} holds it:
+ * <ul>
+ *   <li>{@link #asMap()}: every key of the diffusers class's constructor with its value (class default, carried over
+ *       from the base config, or overridden);</li>
+ *   <li>{@link #hidden()}: the keys of the base config that this class does not know (e.g. a DPM solver's
+ *       {@code final_sigmas_type} on a UniPC scheduler, or PNDM's {@code skip_prk_steps}), carried along so that
+ *       switching to yet another class finds them again — diffusers' hidden config entries;</li>
+ *   <li>{@link #usedDefaults()}: the constructor keys that took the class default because neither the base config
+ *       nor an override gave them — diffusers' {@code _use_default_values}, which a later {@code from_config}
+ *       does not inherit.</li>
+ * </ul>
  *
  * <p>Values are JSON-like: {@code null}, {@link Boolean}, {@link Number}, {@link String} or {@link List}.
  */
 public final class SchedulerConfig {
 
+    /** The key under which diffusers records {@link #usedDefaults()}. */
+    public static final String USE_DEFAULT_VALUES = "_use_default_values";
+
     private final String className;
     private final Map<String, Object> values;
+    private final Map<String, Object> hidden;
+    private final Set<String> usedDefaults;
 
     /**
-     * Creates a configuration.
+     * Creates a configuration with no hidden keys and no recorded defaults.
      *
      * @param className the diffusers class name
      * @param values key to value; copied
      */
     public SchedulerConfig(String className, Map<String, Object> values) {
+        this(className, values, Map.of(), Set.of());
+    }
+
+    SchedulerConfig(String className, Map<String, Object> values, Map<String, Object> hidden,
+            Set<String> usedDefaults) {
         this.className = Objects.requireNonNull(className, "className");
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.hidden = Collections.unmodifiableMap(new LinkedHashMap<>(hidden));
+        this.usedDefaults = Collections.unmodifiableSet(new TreeSet<>(usedDefaults));
+    }
+
+    /**
+     * Returns a copy with one constructor key changed, as diffusers' {@code register_to_config} inside a
+     * constructor does (hidden keys and recorded defaults are kept).
+     *
+     * @param key a constructor key of this class
+     * @param value the new value
+     * @return the changed configuration
+     */
+    SchedulerConfig with(String key, Object value) {
+        get(key);
+        Map<String, Object> copy = new LinkedHashMap<>(values);
+        copy.put(key, value);
+        return new SchedulerConfig(className, copy, hidden, usedDefaults);
+    }
+
+    /**
+     * Returns the base-config keys this class does not know, carried for later switches (diffusers' hidden config
+     * entries), without {@code _class_name}.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, Object> hidden() {
+        return hidden;
+    }
+
+    /**
+     * Returns the constructor keys that took the class default (diffusers' {@code _use_default_values}).
+     *
+     * @return an unmodifiable, sorted set
+     */
+    public Set<String> usedDefaults() {
+        return usedDefaults;
+    }
+
+    /**
+     * Returns the whole configuration as diffusers' {@code scheduler.config} dictionary: {@code _class_name}, the
+     * constructor keys, the hidden keys and {@code _use_default_values}. Pass it to
+     * {@link Schedulers#fromConfig(Map, SchedulerType)} to switch schedulers as diffusers does.
+     *
+     * @return a new, modifiable map
+     */
+    public Map<String, Object> toConfigMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("_class_name", className);
+        m.putAll(values);
+        hidden.forEach(m::putIfAbsent);
+        m.put(USE_DEFAULT_VALUES, List.copyOf(usedDefaults));
+        return m;
     }
 
     /**
@@ -155,7 +229,7 @@ public final class SchedulerConfig {
             return n.doubleValue();
         }
         if (v instanceof String s) {
-            switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "inf", "+inf", "infinity" -> {
                     return Double.POSITIVE_INFINITY;
                 }
@@ -173,6 +247,6 @@ public final class SchedulerConfig {
 
     @Override
     public String toString() {
-        return className + values;
+        return className + values + (hidden.isEmpty() ? "" : " hidden " + hidden);
     }
 }

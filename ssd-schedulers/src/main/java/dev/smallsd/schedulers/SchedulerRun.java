@@ -1,6 +1,7 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -102,6 +103,32 @@ public interface SchedulerRun extends AutoCloseable {
      * @return the noised samples
      */
     NDArray addNoise(NDArray original, NDArray noise, double[] timestepPerBatchItem);
+
+    /**
+     * Noises clean samples to one timestep, broadcast over the batch (diffusers' {@code add_noise} with a single
+     * timestep).
+     *
+     * @param original the clean samples, batch first
+     * @param noise unit-normal noise of the same shape
+     * @param timestep the timestep of every batch element
+     * @return the noised samples
+     */
+    default NDArray addNoise(NDArray original, NDArray noise, double timestep) {
+        double[] ts = new double[Math.toIntExact(original.getShape().get(0))];
+        Arrays.fill(ts, timestep);
+        return addNoise(original, noise, ts);
+    }
+
+    /**
+     * Returns the config values that diffusers' {@code set_timesteps} would rewrite on its scheduler for this run
+     * (e.g. DPM-Solver singlestep switching {@code lower_order_final} on). Here the scheduler's configuration stays
+     * as constructed; the run applies these values to itself only.
+     *
+     * @return key to the value this run uses; empty when nothing differs
+     */
+    default Map<String, Object> configChanges() {
+        return Map.of();
+    }
 
     /**
      * Returns further schedule values for inspection and tests (e.g. {@code sigmas_interpol}, {@code sigmas_up},

@@ -7,14 +7,14 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Builds schedulers with diffusers' {@code from_config} semantics.
@@ -31,35 +31,13 @@ import java.util.function.Supplier;
  */
 public final class Schedulers {
 
-    private record Entry(Supplier<Map<String, Object>> defaults, Function<SchedulerConfig, Scheduler> factory) {}
-
-    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+    /** The classes {@link SchedulerType} names, by diffusers class name, in declaration order. */
+    private static final Map<String, SchedulerClass> REGISTRY = new LinkedHashMap<>();
 
     static {
-        REGISTRY.put(PndmScheduler.CLASS_NAME, new Entry(PndmScheduler::defaults, PndmScheduler::new));
-        REGISTRY.put(DdimScheduler.CLASS_NAME, new Entry(DdimScheduler::defaults, DdimScheduler::new));
-        REGISTRY.put(DdpmScheduler.CLASS_NAME, new Entry(DdpmScheduler::defaults, DdpmScheduler::new));
-        REGISTRY.put(DpmSolverMultistepScheduler.CLASS_NAME,
-                new Entry(DpmSolverMultistepScheduler::defaults, DpmSolverMultistepScheduler::new));
-        REGISTRY.put(DpmSolverSinglestepScheduler.CLASS_NAME,
-                new Entry(DpmSolverSinglestepScheduler::defaults, DpmSolverSinglestepScheduler::new));
-        REGISTRY.put(EulerDiscreteScheduler.CLASS_NAME,
-                new Entry(EulerDiscreteScheduler::defaults, EulerDiscreteScheduler::new));
-        REGISTRY.put(EulerAncestralDiscreteScheduler.CLASS_NAME,
-                new Entry(EulerAncestralDiscreteScheduler::defaults, EulerAncestralDiscreteScheduler::new));
-        REGISTRY.put(LmsDiscreteScheduler.CLASS_NAME,
-                new Entry(LmsDiscreteScheduler::defaults, LmsDiscreteScheduler::new));
-        REGISTRY.put(HeunDiscreteScheduler.CLASS_NAME,
-                new Entry(HeunDiscreteScheduler::defaults, HeunDiscreteScheduler::new));
-        REGISTRY.put(KDpm2DiscreteScheduler.CLASS_NAME,
-                new Entry(KDpm2DiscreteScheduler::defaults, KDpm2DiscreteScheduler::new));
-        REGISTRY.put(KDpm2AncestralDiscreteScheduler.CLASS_NAME,
-                new Entry(KDpm2AncestralDiscreteScheduler::defaults, KDpm2AncestralDiscreteScheduler::new));
-        REGISTRY.put(UniPcMultistepScheduler.CLASS_NAME,
-                new Entry(UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new));
-        REGISTRY.put(DeisMultistepScheduler.CLASS_NAME,
-                new Entry(DeisMultistepScheduler::defaults, DeisMultistepScheduler::new));
-        REGISTRY.put(LcmScheduler.CLASS_NAME, new Entry(LcmScheduler::defaults, LcmScheduler::new));
+        for (SchedulerType t : SchedulerType.values()) {
+            REGISTRY.putIfAbsent(t.className(), t.schedulerClass());
+        }
     }
 
     private Schedulers() {}
@@ -70,7 +48,7 @@ public final class Schedulers {
      * @return the class names
      */
     public static Set<String> classNames() {
-        return java.util.Collections.unmodifiableSet(REGISTRY.keySet());
+        return Collections.unmodifiableSet(REGISTRY.keySet());
     }
 
     /**
@@ -126,7 +104,7 @@ public final class Schedulers {
      * @return the scheduler
      * @throws IllegalArgumentException for an unknown class or override key
      */
-    public static Scheduler fromConfig(Map<String, Object> baseConfig, String className, Map<String, Object> overrides) {
+    public static Scheduler fromConfig(Map<String, ?> baseConfig, String className, Map<String, ?> overrides) {
         return entry(className).factory().apply(resolve(baseConfig, className, overrides));
     }
 
@@ -137,42 +115,108 @@ public final class Schedulers {
      * @param baseConfig the base config
      * @return the scheduler
      */
-    public static Scheduler create(SchedulerType type, Map<String, Object> baseConfig) {
+    public static Scheduler create(SchedulerType type, Map<String, ?> baseConfig) {
         return fromConfig(baseConfig, type.className(), type.overrides());
     }
 
     /**
-     * Resolves a class's configuration (see the class documentation).
+     * Builds the scheduler a {@link SchedulerType} stands for from a base config, like diffusers'
+     * {@code Cls.from_config(base, **overrides)} with the type's overrides.
+     *
+     * @param baseConfig the base config: a {@code scheduler_config.json} map or another scheduler's
+     *     {@link SchedulerConfig#toConfigMap()}; may hold {@code null} values
+     * @param type the scheduler type
+     * @return the scheduler
+     */
+    public static Scheduler fromConfig(Map<String, ?> baseConfig, SchedulerType type) {
+        return fromConfig(baseConfig, type.className(), type.overrides());
+    }
+
+    /**
+     * Switches schedulers as diffusers does with {@code Cls.from_config(previous.config)}: the new scheduler keeps
+     * every key the previous one was given (its hidden keys included) and not the ones it only had at default.
+     *
+     * @param previous the configuration of the scheduler to switch from
+     * @param type the scheduler type to switch to
+     * @return the scheduler
+     */
+    public static Scheduler fromConfig(SchedulerConfig previous, SchedulerType type) {
+        return fromConfig(previous.toConfigMap(), type);
+    }
+
+    /**
+     * Parses a scheduler config given as JSON text (e.g. the content of a {@code scheduler_config.json}); JSON
+     * {@code null}s are kept as {@code null} values.
+     *
+     * @param json the JSON object text
+     * @return the config map
+     * @throws IllegalArgumentException if the text is not a JSON object
+     */
+    public static Map<String, Object> parseConfig(String json) {
+        Map<String, Object> map;
+        try {
+            map = JsonUtils.GSON.fromJson(json, new TypeToken<Map<String, Object>>() {}.getType());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("scheduler config is not a JSON object: " + e.getMessage(), e);
+        }
+        if (map == null) {
+            throw new IllegalArgumentException("scheduler config is empty");
+        }
+        return map;
+    }
+
+    /**
+     * Resolves a class's configuration as diffusers' {@code extract_init_dict} and {@code from_config} do.
+     * <ol>
+     *   <li>Keys the base lists in {@code _use_default_values} are dropped: the base only had them at its own
+     *       default.</li>
+     *   <li>Every remaining key that the class's constructor has is taken; the others (apart from
+     *       {@code _class_name} and {@code _use_default_values}) are carried as {@link SchedulerConfig#hidden()}
+     *       keys.</li>
+     *   <li>The overrides, which must be constructor keys, win.</li>
+     *   <li>Constructor keys given by neither keep the class default and are recorded in
+     *       {@link SchedulerConfig#usedDefaults()}.</li>
+     * </ol>
      *
      * @param baseConfig the base config
      * @param className the diffusers class
      * @param overrides the overrides
      * @return the resolved configuration
+     * @throws IllegalArgumentException for an unknown class or override key
      */
     public static SchedulerConfig resolve(
-            Map<String, Object> baseConfig, String className, Map<String, Object> overrides) {
-        Map<String, Object> values = new LinkedHashMap<>(entry(className).defaults().get());
-        Set<String> usedDefaults = new HashSet<>();
-        Object ud = baseConfig.get("_use_default_values");
-        if (ud instanceof Collection<?> c) {
-            for (Object o : c) {
-                usedDefaults.add(String.valueOf(o));
-            }
+            Map<String, ?> baseConfig, String className, Map<String, ?> overrides) {
+        Map<String, Object> defaults = entry(className).defaults().get();
+        Set<String> baseDefaults = new HashSet<>();
+        if (baseConfig.get(SchedulerConfig.USE_DEFAULT_VALUES) instanceof Collection<?> c) {
+            c.forEach(o -> baseDefaults.add(String.valueOf(o)));
         }
-        for (Map.Entry<String, Object> e : baseConfig.entrySet()) {
+        Map<String, Object> values = new LinkedHashMap<>(defaults);
+        Map<String, Object> hidden = new LinkedHashMap<>();
+        Set<String> given = new HashSet<>();
+        for (Map.Entry<String, ?> e : baseConfig.entrySet()) {
             String k = e.getKey();
-            if (!k.startsWith("_") && values.containsKey(k) && !usedDefaults.contains(k)) {
+            if (k.equals(SchedulerConfig.USE_DEFAULT_VALUES) || k.equals("_class_name") || baseDefaults.contains(k)) {
+                continue;
+            }
+            if (defaults.containsKey(k)) {
                 values.put(k, normalize(e.getValue()));
+                given.add(k);
+            } else {
+                hidden.put(k, normalize(e.getValue()));
             }
         }
-        for (Map.Entry<String, Object> e : overrides.entrySet()) {
-            if (!values.containsKey(e.getKey())) {
+        for (Map.Entry<String, ?> e : overrides.entrySet()) {
+            if (!defaults.containsKey(e.getKey())) {
                 throw new IllegalArgumentException(
-                        className + " has no config key '" + e.getKey() + "'; valid keys: " + values.keySet());
+                        className + " has no config key '" + e.getKey() + "'; valid keys: " + defaults.keySet());
             }
             values.put(e.getKey(), normalize(e.getValue()));
+            given.add(e.getKey());
         }
-        return new SchedulerConfig(className, values);
+        Set<String> usedDefaults = new HashSet<>(defaults.keySet());
+        usedDefaults.removeAll(given);
+        return new SchedulerConfig(className, values, hidden, usedDefaults);
     }
 
     private static Object normalize(Object v) {
@@ -182,24 +226,24 @@ public final class Schedulers {
                     : (Object) n.doubleValue();
         }
         if (v instanceof double[] arr) {
-            List<Object> list = new java.util.ArrayList<>();
+            List<Object> list = new ArrayList<>();
             for (double d : arr) {
                 list.add(d);
             }
-            return java.util.Collections.unmodifiableList(list);
+            return Collections.unmodifiableList(list);
         }
         if (v instanceof List<?> list) {
-            List<Object> copy = new java.util.ArrayList<>();
+            List<Object> copy = new ArrayList<>();
             for (Object o : list) {
                 copy.add(normalize(o));
             }
-            return java.util.Collections.unmodifiableList(copy);
+            return Collections.unmodifiableList(copy);
         }
         return v;
     }
 
-    private static Entry entry(String className) {
-        Entry e = REGISTRY.get(className);
+    private static SchedulerClass entry(String className) {
+        SchedulerClass e = REGISTRY.get(className);
         if (e == null) {
             throw new IllegalArgumentException(
                     "unknown scheduler class '" + className + "'; supported: " + REGISTRY.keySet());

@@ -45,6 +45,13 @@ abstract class SigmaSchedulerRun extends AbstractSchedulerRun {
         }
     }
 
+    /** diffusers' {@code scale_model_input} of the Euler family: sample / √(σ² + 1) at the current step. */
+    @Override
+    public NDArray scaleModelInput(NDArray sample, double t) {
+        ensureStepIndex(t);
+        return scaleBySigma(sample, sigmas[stepIndex]);
+    }
+
     /** sample / √(σ² + 1) with float32 σ. */
     protected static NDArray scaleBySigma(NDArray sample, float sigma) {
         float denom = (float) Math.sqrt(sigma * sigma + 1.0f);
@@ -54,11 +61,6 @@ abstract class SigmaSchedulerRun extends AbstractSchedulerRun {
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
         return addNoiseWithSigmas(sigmas, original, noise, ts);
-    }
-
-    /** Sigmas of the training schedule interpolated at the (float) timesteps, float64 as numpy computes them. */
-    static double[] interpolatedSigmas(double[] timesteps, float[] trainSigmas) {
-        return NoiseSchedules.interp(timesteps, trainSigmas);
     }
 
     /** Appends a final 0 and casts to float32. */

@@ -10,17 +10,13 @@ import java.util.Set;
  * Port of diffusers' {@code UniPCMultistepScheduler}: unified predictor–corrector (UniP-p / UniC-p, B(h) variants
  * bh1 / bh2) over sigmas ending at σ_min.
  */
-public final class UniPcMultistepScheduler implements Scheduler {
+public final class UniPcMultistepScheduler extends BaseScheduler {
 
-    static final String CLASS_NAME = "UniPCMultistepScheduler";
+    static final SchedulerClass CLASS =
+            new SchedulerClass("UniPCMultistepScheduler", UniPcMultistepScheduler::defaults, UniPcMultistepScheduler::new);
 
     static Map<String, Object> defaults() {
-        return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "solver_order", 2,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
+        return ConfigDefaults.solver(
                 "predict_x0", true,
                 "solver_type", "bh2",
                 "lower_order_final", true,
@@ -31,77 +27,32 @@ public final class UniPcMultistepScheduler implements Scheduler {
                 "steps_offset", 0);
     }
 
-    private final SchedulerConfig config;
-    private final float[] alphasCumprod;
-    private final float[] trainSigmas;
-    private final float[] logSigmas;
-    private final int numTrain;
     private final int solverOrder;
     private final boolean predictX0;
     private final boolean bh1;
     private final Set<Integer> disableCorrector = new HashSet<>();
 
     UniPcMultistepScheduler(SchedulerConfig config) {
-        ConfigDefaults.requireSupported(config);
-        if (config.get("solver_p") != null) {
-            throw NoiseSchedules.unsupported("solver_p", config.get("solver_p"));
+        // diffusers maps the other solvers' types to bh2, so schedulers can be switched
+        super(ConfigDefaults.mapValue(config, "solver_type", "bh2", List.of("midpoint", "heun", "logrho"),
+                List.of("bh1")));
+        if (this.config.get("solver_p") != null) {
+            throw NoiseSchedules.unsupported("solver_p", this.config.get("solver_p"));
         }
-        String st = config.getString("solver_type");
-        if (!"bh1".equals(st) && !"bh2".equals(st)) {
-            throw NoiseSchedules.unsupported("solver_type", st);
-        }
-        this.config = config;
-        this.bh1 = "bh1".equals(st);
-        this.predictX0 = config.getBoolean("predict_x0");
-        this.numTrain = config.getInt("num_train_timesteps");
-        this.solverOrder = config.getInt("solver_order");
-        if (solverOrder < 1) {
-            throw NoiseSchedules.unsupported("solver_order", solverOrder);
-        }
-        Object dc = config.get("disable_corrector");
-        if (dc instanceof List<?> list) {
+        this.bh1 = "bh1".equals(this.config.getString("solver_type"));
+        this.predictX0 = this.config.getBoolean("predict_x0");
+        this.solverOrder = ConfigDefaults.solverOrder(this.config, Integer.MAX_VALUE);
+        if (this.config.get("disable_corrector") instanceof List<?> list) {
             for (Object v : list) {
                 disableCorrector.add(((Number) v).intValue());
             }
         }
-        this.alphasCumprod = NoiseSchedules.alphasCumprod(NoiseSchedules.betas(config));
-        this.trainSigmas = NoiseSchedules.trainSigmas(alphasCumprod);
-        this.logSigmas = NoiseSchedules.logF32(trainSigmas);
     }
 
     @Override
-    public String className() {
-        return CLASS_NAME;
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public int numTrainTimesteps() {
-        return numTrain;
-    }
-
-    @Override
-    public SchedulerRun newRun(int numInferenceSteps) {
-        ConfigDefaults.checkSteps(numInferenceSteps, numTrain);
-        int n = numInferenceSteps;
-        double[] ts = NoiseSchedules.multistepTimesteps(config, n, numTrain, numTrain);
-        float[] sig;
-        if (config.getBoolean("use_karras_sigmas")) {
-            double[] k = NoiseSchedules.karras(trainSigmas[0], trainSigmas[numTrain - 1], n);
-            ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = NoiseSchedules.npRound(NoiseSchedules.sigmaToT(k[i], logSigmas));
-            }
-            sig = VpSchedulerRun.withLast(k, k[n - 1]);
-        } else {
-            sig = VpSchedulerRun.withLast(NoiseSchedules.interp(ts, trainSigmas),
-                    NoiseSchedules.sigmaOf(alphasCumprod[0]));
-        }
-        return new Run(ts, sig, ts.length);
+    protected SchedulerRun createRun(int numInferenceSteps) {
+        VpSchedule schedule = multistepSchedule(numInferenceSteps);
+        return new Run(schedule.timesteps(), schedule.sigmas(), schedule.timesteps().length);
     }
 
     /** One UniPC generation. */
@@ -121,10 +72,7 @@ public final class UniPcMultistepScheduler implements Scheduler {
                     stepIndex > 0 && !disableCorrector.contains(stepIndex - 1) && lastSample != null;
             NDArray dropped = null;
             NDArray oldLast = null;
-            try (Scope s = new Scope(sample)) {
-                s.in(modelOutput);
-                s.in(sample);
-                s.in(lastSample);
+            try (Scope s = new Scope(sample, modelOutput, lastSample)) {
                 historyIn(s);
                 NDArray converted = predictX0
                         ? x0FromEpsilon(sample, modelOutput, sigmas[stepIndex])

@@ -24,16 +24,6 @@ abstract class VpSchedulerRun extends AbstractSchedulerRun {
         return NoiseSchedules.widen(sigmas);
     }
 
-    @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public NDArray scaleModelInput(NDArray sample, double t) {
-        return sample;
-    }
-
     /** Sets the step index on the first step (missing timesteps map to the last index, as in diffusers). */
     protected final void ensureStepIndex(double t) {
         if (stepIndex < 0) {

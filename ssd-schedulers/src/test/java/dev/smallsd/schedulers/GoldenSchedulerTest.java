@@ -93,8 +93,15 @@ class GoldenSchedulerTest {
             return tensors;
         }
 
+        /**
+         * The manifest's construction: the base config goes through its own class first (when it names one), then
+         * {@code Cls.from_config(base.config, **overrides)}.
+         */
         Scheduler scheduler() {
-            return Schedulers.fromConfig(base, entry.get("scheduler_class").getAsString(),
+            Map<String, Object> from = base.get("_class_name") instanceof String baseClass
+                    ? Schedulers.fromConfig(base, baseClass, Map.of()).config().toConfigMap()
+                    : base;
+            return Schedulers.fromConfig(from, entry.get("scheduler_class").getAsString(),
                     toMap(entry.getAsJsonObject("from_config_overrides")));
         }
 
@@ -122,13 +129,19 @@ class GoldenSchedulerTest {
             return o;
         }
 
-        /** The stand-in model of the manifest: a·x·(float32(t)/1000) + b·cos(x), all float32. */
+        /** The stand-in model of the manifest: a·x·(float32(t)/1000) + b·fn(x), all float32, fn = cos or sin. */
         NDArray model(NDArray x, double t) {
-            assertEquals("cos", model.get("fn").getAsString(), "stand-in model function");
+            String fn = model.get("fn").getAsString();
+            NDArray f = switch (fn) {
+                case "cos" -> x.cos();
+                case "sin" -> x.sin();
+                default -> throw new IllegalStateException(
+                        "stand-in model function '" + fn + "' of the manifest is not supported (cos, sin)");
+            };
             float a = model.get("a").getAsFloat();
             float b = model.get("b").getAsFloat();
             float c = (float) t / 1000.0f;
-            return x.mul(a).mul(c).add(x.cos().mul(b));
+            return x.mul(a).mul(c).add(f.mul(b));
         }
     }
 
@@ -184,12 +197,20 @@ class GoldenSchedulerTest {
     static void checkConfig(Case c) {
         Scheduler s = c.scheduler();
         assertEquals(c.entry.get("scheduler_class").getAsString(), s.className());
-        Map<String, Object> mine = s.config().asMap();
+        Map<String, Object> mine = s.config().toConfigMap();
         JsonObject golden = c.json.getAsJsonObject("resolved_config");
-        for (Map.Entry<String, Object> e : mine.entrySet()) {
-            assertTrue(golden.has(e.getKey()), "diffusers' resolved config has key " + e.getKey());
-            assertSameValue(e.getKey(), golden.get(e.getKey()), e.getValue());
+        for (String key : golden.keySet()) {
+            assertTrue(mine.containsKey(key), "config has diffusers' key " + key + " (hidden keys included)");
+            assertSameValue(key, golden.get(key), mine.get(key));
         }
+        for (String key : mine.keySet()) {
+            assertTrue(key.equals(SchedulerConfig.USE_DEFAULT_VALUES) || golden.has(key),
+                    "diffusers' resolved config has key " + key);
+        }
+        List<String> leftAtDefault = new ArrayList<>();
+        c.json.getAsJsonArray("config_keys_left_at_class_default").forEach(k -> leftAtDefault.add(k.getAsString()));
+        leftAtDefault.sort(null);
+        assertEquals(leftAtDefault, List.copyOf(s.config().usedDefaults()), "_use_default_values");
         Map<String, Object> defaults = Schedulers.classDefaults(s.className());
         for (JsonElement k : c.json.getAsJsonArray("config_keys_left_at_class_default")) {
             String key = k.getAsString();
@@ -245,6 +266,9 @@ class GoldenSchedulerTest {
                     tol.assertClose(name, f.get(name).toDoubles(), extra.get(name));
                 }
             }
+            JsonObject changed = c.json.getAsJsonObject("config_changed_by_set_timesteps");
+            Map<String, Object> goldenChanges = changed == null ? Map.of() : toMap(changed);
+            assertEquals(goldenChanges, run.configChanges(), "config values set_timesteps changes for this run");
             JsonObject derived = c.json.getAsJsonObject("derived_schedule_values");
             for (String name : derived.keySet()) {
                 assertTrue(extra.containsKey(name), name + " exposed");

@@ -11,9 +11,11 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -251,5 +253,21 @@ class SchedulersApiTest {
             assertThrows(IllegalStateException.class, st::latentTimestep);
             assertThrows(IllegalArgumentException.class, () -> run.startForStrength(1.5));
         }
+    }
+
+    @Test
+    void automatic1111NamesRoundTrip() {
+        for (SchedulerType t : SchedulerType.values()) {
+            t.a1111Sampler().ifPresent(sampler -> assertEquals(t,
+                    SchedulerType.fromA1111(sampler, t.a1111ScheduleType().orElse(null)), sampler));
+        }
+        assertEquals(SchedulerType.PNDM, SchedulerType.fromName("PLMS"));
+        assertEquals(SchedulerType.EULER_A, SchedulerType.fromName("Euler a"));
+        assertEquals(SchedulerType.DPMPP_2M_KARRAS, SchedulerType.fromName("DPM++ 2M Karras"));
+        assertEquals(SchedulerType.DPMPP_2M_KARRAS, SchedulerType.fromA1111("DPM++ 2M", "Karras"));
+        assertEquals(SchedulerType.DPMPP_2M, SchedulerType.fromA1111("DPM++ 2M", "Automatic"));
+        assertEquals(Optional.empty(), SchedulerType.DEIS.a1111Sampler());
+        long named = Arrays.stream(SchedulerType.values()).filter(t -> t.a1111Sampler().isPresent()).count();
+        assertEquals(14, named, "types with an A1111 equivalent");
     }
 }

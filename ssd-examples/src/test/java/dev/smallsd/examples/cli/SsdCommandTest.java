@@ -84,7 +84,7 @@ class SsdCommandTest {
         assertThat(a.getWidth()).isEqualTo(64);
         assertThat(b.getWidth()).isEqualTo(64);
         assertThat(differs(a, b)).as("two draws of one generator differ").isTrue();
-        assertThat(PngWriter.readParameters(tmp.resolve("many-2.png"))).contains("Sampler: euler-a");
+        assertThat(PngWriter.readParameters(tmp.resolve("many-2.png"))).contains("Sampler: Euler a");
         assertThat(r.out()).contains("many-1.png, " + tmp.resolve("many-2.png")).contains("euler-a");
         assertThat(r.err()).isEmpty();
     }

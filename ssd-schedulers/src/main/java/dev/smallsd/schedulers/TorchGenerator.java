@@ -1,9 +1,8 @@
-package dev.smallsd.pipeline;
+package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.smallsd.schedulers.NoiseSource;
 import java.util.Arrays;
 import java.util.Objects;
 

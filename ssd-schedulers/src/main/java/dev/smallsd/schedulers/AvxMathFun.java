@@ -1,4 +1,4 @@
-package dev.smallsd.pipeline;
+package dev.smallsd.schedulers;
 
 /**
  * Single-lane float32 restatement of the Cephes-style {@code log} and {@code sincos} approximations that PyTorch's

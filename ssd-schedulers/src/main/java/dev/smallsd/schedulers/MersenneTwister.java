@@ -1,4 +1,4 @@
-package dev.smallsd.pipeline;
+package dev.smallsd.schedulers;
 
 /**
  * The 32-bit Mersenne Twister as PyTorch's {@code at::mt19937} implements it (MT19937 with the 2002
