@@ -3,7 +3,7 @@ package dev.smallsd;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.unet.UNet2DConditionModel;
-import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.Autoencoder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param name the model name written into PNG parameters and {@link GenerationResult#model()}
  */
 public record Components(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
-        AutoencoderKL vae, Map<String, Object> schedulerConfig, String name) {
+        Autoencoder vae, Map<String, Object> schedulerConfig, String name) {
 
     /** Checks that every component is present and copies the scheduler config. */
     public Components {

@@ -25,10 +25,13 @@ import javax.imageio.ImageIO;
  * @param eta DDIM's eta (stochasticity), ignored by other schedulers
  * @param clipSkip number of final CLIP layers to skip (0 = none)
  * @param initImage the image to start from (image-to-image), or {@code null} (text-to-image)
- * @param strength image-to-image strength in {@code (0, 1]}
+ * @param strength image-to-image / inpainting strength in {@code (0, 1]} (defaults 0.8 / 1.0, as diffusers)
  * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
  * @param listener progress callback, or {@code null}
  * @param promptSyntax how prompts are read ({@code null} means {@link PromptSyntax#PLAIN})
+ * @param maskImage the inpainting mask (white = repaint, binarised at 0.5; same size as {@code initImage}), or
+ *     {@code null}
+ * @param loras LoRAs registered on the instance to apply to this request only (unfused), in order
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -46,7 +49,9 @@ public record GenerationRequest(
         double strength,
         SchedulerType scheduler,
         StepListener listener,
-        PromptSyntax promptSyntax) {
+        PromptSyntax promptSyntax,
+        BufferedImage maskImage,
+        List<LoraUse> loras) {
 
     /** diffusers' default number of steps. */
     public static final int DEFAULT_STEPS = 50;
@@ -54,6 +59,8 @@ public record GenerationRequest(
     public static final double DEFAULT_GUIDANCE = 7.5;
     /** diffusers' default image-to-image strength. */
     public static final double DEFAULT_STRENGTH = 0.8;
+    /** diffusers' default inpainting strength (the masked region starts from pure noise). */
+    public static final double DEFAULT_INPAINT_STRENGTH = 1.0;
 
     /** Copies the lists so the request is immutable. */
     public GenerationRequest {
@@ -61,6 +68,7 @@ public record GenerationRequest(
         negativePrompts = negativePrompts == null ? List.of()
                 : Collections.unmodifiableList(new ArrayList<>(negativePrompts));
         promptSyntax = promptSyntax == null ? PromptSyntax.PLAIN : promptSyntax;
+        loras = loras == null ? List.of() : List.copyOf(loras);
     }
 
     /** @return a builder with diffusers' defaults */
@@ -97,12 +105,19 @@ public record GenerationRequest(
         b.scheduler = scheduler;
         b.listener = listener;
         b.promptSyntax = promptSyntax;
+        b.maskImage = maskImage;
+        b.loras = new ArrayList<>(loras);
         return b;
     }
 
     /** @return whether this is an image-to-image request */
     public boolean isImageToImage() {
         return initImage != null;
+    }
+
+    /** @return whether this is an inpainting request (init image + mask) */
+    public boolean isInpainting() {
+        return maskImage != null;
     }
 
     /** @return whether classifier-free guidance is on (diffusers: {@code guidance_scale > 1}) */
@@ -161,6 +176,20 @@ public record GenerationRequest(
         if (clipSkip < 0) {
             throw new IllegalArgumentException("clipSkip: " + clipSkip + " must be >= 0");
         }
+        if (maskImage != null) {
+            if (initImage == null) {
+                throw new IllegalArgumentException("maskImage: a mask needs an initImage to repaint");
+            }
+            if (maskImage.getWidth() != initImage.getWidth() || maskImage.getHeight() != initImage.getHeight()) {
+                throw new IllegalArgumentException("maskImage: " + maskImage.getWidth() + "x" + maskImage.getHeight()
+                        + " differs from the initImage's " + initImage.getWidth() + "x" + initImage.getHeight());
+            }
+        }
+        for (LoraUse l : loras) {
+            if (l == null || l.name() == null || !Double.isFinite(l.scale())) {
+                throw new IllegalArgumentException("lora: " + l + " needs a name and a finite scale");
+            }
+        }
         if (initImage != null) {
             if (!(strength > 0 && strength <= 1)) {
                 throw new IllegalArgumentException("strength: " + strength + " must be in (0, 1] for image-to-image");
@@ -186,7 +215,8 @@ public record GenerationRequest(
         return "GenerationRequest[prompts=" + prompts + ", negativePrompts=" + negativePrompts + ", size="
                 + width + "x" + height + ", steps=" + steps + ", guidanceScale=" + guidanceScale
                 + ", imagesPerPrompt=" + imagesPerPrompt + ", seed=" + seed + ", img2img=" + isImageToImage()
-                + (isImageToImage() ? ", strength=" + strength : "") + ", scheduler=" + scheduler
+                + (isImageToImage() ? ", strength=" + strength : "") + (isInpainting() ? ", inpaint" : "")
+                + (loras.isEmpty() ? "" : ", loras=" + loras) + ", scheduler=" + scheduler
                 + ", promptSyntax=" + promptSyntax + "]";
     }
 
@@ -204,10 +234,12 @@ public record GenerationRequest(
         private double eta;
         private int clipSkip;
         private BufferedImage initImage;
-        private double strength = DEFAULT_STRENGTH;
+        private Double strength;
         private SchedulerType scheduler;
         private StepListener listener;
         private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
+        private BufferedImage maskImage;
+        private List<LoraUse> loras = new ArrayList<>();
 
         private Builder() {}
 
@@ -361,17 +393,22 @@ public record GenerationRequest(
          * @throws IllegalArgumentException naming the file when it cannot be read as an image
          */
         public Builder initImage(java.nio.file.Path file) {
+            this.initImage = readImage("initImage", file);
+            return this;
+        }
+
+        private static BufferedImage readImage(String parameter, java.nio.file.Path file) {
             BufferedImage img;
             try {
                 img = ImageIO.read(file.toFile());
             } catch (java.io.IOException | RuntimeException e) {
-                throw new IllegalArgumentException("initImage: cannot read " + file + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(parameter + ": cannot read " + file + ": " + e.getMessage(), e);
             }
             if (img == null) {
-                throw new IllegalArgumentException("initImage: " + file + " is not a readable image (PNG, JPEG, BMP, GIF)");
+                throw new IllegalArgumentException(parameter + ": " + file
+                        + " is not a readable image (PNG, JPEG, BMP, GIF)");
             }
-            this.initImage = img;
-            return this;
+            return img;
         }
 
         /**
@@ -410,10 +447,48 @@ public record GenerationRequest(
             return this;
         }
 
+        /**
+         * Inpainting (diffusers' {@code StableDiffusionInpaintPipeline}): repaint the white region of the mask in the
+         * {@link #initImage} (grey levels binarised at 0.5). Works with the model's own UNet (the known region is
+         * blended back after every step) and with an inpainting UNet of 9 input channels.
+         *
+         * @param maskImage the mask, the same size as the init image
+         * @return this
+         */
+        public Builder maskImage(BufferedImage maskImage) {
+            this.maskImage = maskImage;
+            return this;
+        }
+
+        /**
+         * @param file a mask image file (PNG, JPEG, BMP, GIF)
+         * @return this
+         * @throws IllegalArgumentException when the file cannot be read as an image
+         */
+        public Builder maskImage(java.nio.file.Path file) {
+            this.maskImage = readImage("maskImage", file);
+            return this;
+        }
+
+        /**
+         * Applies a LoRA registered on the instance ({@code SmallStableDiffusion.Builder#registerLora}) to this
+         * request only, as an unfused low-rank path: other requests and the base weights are not affected.
+         *
+         * @param name the registered name
+         * @param scale the LoRA scale (1.0 = as trained)
+         * @return this
+         */
+        public Builder lora(String name, double scale) {
+            this.loras.add(new LoraUse(name, scale));
+            return this;
+        }
+
         /** @return the request (not yet validated) */
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompts, width, height, steps, guidanceScale,
-                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage, strength, scheduler, listener, promptSyntax);
+                    imagesPerPrompt, seed, latents, eta, clipSkip, initImage,
+                    strength != null ? strength : maskImage != null ? DEFAULT_INPAINT_STRENGTH : DEFAULT_STRENGTH,
+                    scheduler, listener, promptSyntax, maskImage, loras);
         }
     }
 

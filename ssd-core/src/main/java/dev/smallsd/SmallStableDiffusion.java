@@ -5,6 +5,7 @@ import dev.smallsd.hub.DownloadListener;
 import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubOptions;
 import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.lora.LoraFile;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.pipeline.PipelineLoader;
@@ -350,6 +351,64 @@ public final class SmallStableDiffusion implements AutoCloseable {
                 throw new IllegalArgumentException("textualInversion: the token for " + file + " is blank");
             }
             options.textualInversions.add(new PipelineLoader.Embedding(file, token));
+            return this;
+        }
+
+        /**
+         * Uses another UNet folder ({@code config.json} + weights) instead of the model's {@code unet/}, as a
+         * diffusers user passes {@code unet=UNet2DConditionModel.from_pretrained(...)}: e.g. an inpainting UNet with 9
+         * input channels.
+         *
+         * @param folder the UNet folder
+         * @return this
+         */
+        public Builder unet(Path folder) {
+            options.unetPath = Objects.requireNonNull(folder, "unet");
+            return this;
+        }
+
+        /**
+         * Uses another autoencoder instead of the model's {@code vae/}, for decoding and image-to-image encoding:
+         * a folder of diffusers' {@code AutoencoderTiny} (TAESD, e.g. a download of {@code madebyollin/taesd}) or
+         * {@code AutoencoderKL}.
+         *
+         * @param folder the autoencoder folder ({@code config.json} + weights)
+         * @return this
+         */
+        public Builder vae(Path folder) {
+            options.vaePath = Objects.requireNonNull(folder, "vae");
+            return this;
+        }
+
+        /**
+         * Fuses a LoRA ({@code .safetensors}, kohya or diffusers/PEFT names) into the UNet and text encoder weights
+         * at build: {@code W + scale · (alpha / rank) · up · down}; no cost per step. May be called several times.
+         *
+         * @param file the LoRA file
+         * @param scale its scale (1.0 = as trained)
+         * @return this
+         */
+        public Builder lora(Path file, double scale) {
+            Objects.requireNonNull(file, "lora");
+            if (!Double.isFinite(scale)) {
+                throw new IllegalArgumentException("lora: scale " + scale + " must be finite");
+            }
+            options.fusedLoras.add(new LoraFile.Use(file, scale));
+            return this;
+        }
+
+        /**
+         * Registers a LoRA that requests may apply by name ({@link GenerationRequest.Builder#lora(String, double)}):
+         * applied per request as an unfused low-rank path, so concurrent requests with different LoRAs never see
+         * each other's and the shared weights are never modified.
+         *
+         * @param name the name requests use
+         * @param file the LoRA file
+         * @return this
+         */
+        public Builder registerLora(String name, Path file) {
+            Objects.requireNonNull(name, "registerLora");
+            options.registeredLoras.put(name, Objects.requireNonNull(file, "registerLora"));
             return this;
         }
 

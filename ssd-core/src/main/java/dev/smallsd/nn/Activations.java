@@ -57,9 +57,11 @@ public final class Activations {
                 return gelu(x);
             case "quick_gelu":
                 return quickGelu(x);
+            case "relu":
+                return x.getNDArrayInternal().relu();
             default:
                 throw new IllegalArgumentException("unsupported activation '" + name
-                        + "' (supported: silu, swish, gelu, quick_gelu)");
+                        + "' (supported: silu, swish, gelu, quick_gelu, relu)");
         }
     }
 
@@ -87,9 +89,11 @@ public final class Activations {
                 try (NDArray t = x.mul(1.702f); NDArray s = t.getNDArrayInternal().sigmoid()) {
                     return x.muli(s);
                 }
+            case "relu":
+                return x.getNDArrayInternal().relu();
             default:
                 throw new IllegalArgumentException("unsupported activation '" + name
-                        + "' (supported: silu, swish, gelu, quick_gelu)");
+                        + "' (supported: silu, swish, gelu, quick_gelu, relu)");
         }
     }
 
@@ -106,10 +110,11 @@ public final class Activations {
             case "swish":
             case "gelu":
             case "quick_gelu":
+            case "relu":
                 return name;
             default:
                 throw new IllegalArgumentException(where + ": unsupported activation '" + name
-                        + "' (supported: silu, swish, gelu, quick_gelu)");
+                        + "' (supported: silu, swish, gelu, quick_gelu, relu)");
         }
     }
 }

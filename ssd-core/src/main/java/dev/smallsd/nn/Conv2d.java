@@ -61,7 +61,24 @@ public final class Conv2d {
                 && s.get(0) * s.get(2) * s.get(3) * GEMM_MIN_COLUMNS_PER_POSITION <= (long) in * kernel * kernel) {
             return asMatrixProduct(x, s);
         }
-        return x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1).singletonOrThrow();
+        NDArray y = x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1)
+                .singletonOrThrow();
+        java.util.List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
+        return lora == null ? y : addLowRank(y, x, lora);
+    }
+
+    /** The unfused LoRA path of a 1×1 convolution (adapters shaped {@code [r, in, 1, 1]}, {@code [out, r, 1, 1]}). */
+    private NDArray addLowRank(NDArray y, NDArray x, java.util.List<LowRankAdapters.Adapter> adapters) {
+        for (LowRankAdapters.Adapter a : adapters) {
+            NDArray h = x.getNDArrayInternal().convolution(x, a.down(), null, stride, padding, dilation, 1)
+                    .singletonOrThrow();
+            NDArray d = h.getNDArrayInternal().convolution(h, a.up(), null, new Shape(1, 1), new Shape(0, 0),
+                    dilation, 1).singletonOrThrow();
+            y = y.addi(d.muli(a.scale()));
+            h.close();
+            d.close();
+        }
+        return y;
     }
 
     private NDArray asMatrixProduct(NDArray x, Shape s) {

@@ -27,7 +27,9 @@ public final class Linear {
      * @return output {@code [..., out]}
      */
     public NDArray forward(NDArray x) {
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+        NDArray y = x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+        java.util.List<LowRankAdapters.Adapter> lora = LowRankAdapters.forWeight(weight);
+        return lora == null ? y : LowRankAdapters.addLinear(y, x, lora);
     }
 
     /** @return the weight {@code [out, in]} (read-only use) */

@@ -73,12 +73,7 @@ public final class Images {
         if (image.getWidth() != width || image.getHeight() != height) {
             LOG.warn("init image {}x{} resized to {}x{} (bicubic; diffusers uses Lanczos, so pixels differ slightly)",
                     image.getWidth(), image.getHeight(), width, height);
-            BufferedImage r = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = r.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-            g.drawImage(image, 0, 0, width, height, null);
-            g.dispose();
-            src = r;
+            src = resized(image, width, height);
         }
         int[] rgb = src.getRGB(0, 0, width, height, null, 0, width);
         float[] chw = new float[3 * width * height];
@@ -90,5 +85,20 @@ public final class Images {
             chw[2 * plane + p] = (c & 0xFF) / 255f * 2f - 1f;
         }
         return manager.create(chw, new Shape(1, 3, height, width));
+    }
+
+    /**
+     * @param image any image
+     * @param width new width
+     * @param height new height
+     * @return an RGB copy resized with bicubic interpolation
+     */
+    static BufferedImage resized(BufferedImage image, int width, int height) {
+        BufferedImage r = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = r.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+        g.drawImage(image, 0, 0, width, height, null);
+        g.dispose();
+        return r;
     }
 }

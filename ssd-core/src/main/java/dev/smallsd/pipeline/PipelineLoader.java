@@ -10,6 +10,11 @@ import dev.smallsd.SafetyMode;
 import dev.smallsd.io.ModelDirectory;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.io.TensorFile;
+import dev.smallsd.io.TensorFiles;
+import dev.smallsd.io.WeightFiles;
+import dev.smallsd.io.config.UNet2DConditionConfig;
+import dev.smallsd.lora.LoraFile;
+import dev.smallsd.lora.LoraSet;
 import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerType;
@@ -18,9 +23,14 @@ import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.text.TextualInversion;
 import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.vae.Autoencoder;
 import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.vae.Autoencoders;
 import dev.smallsd.vae.VaeTiling;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -65,7 +75,15 @@ public final class PipelineLoader {
         /** Tiled VAE decoding. */
         public boolean vaeTiling;
         /** Textual-inversion embeddings in load order. */
-        public final java.util.List<Embedding> textualInversions = new java.util.ArrayList<>();
+        public final List<Embedding> textualInversions = new ArrayList<>();
+        /** A UNet folder used instead of the model's {@code unet/}, or null. */
+        public Path unetPath;
+        /** An AutoencoderKL or AutoencoderTiny folder used instead of the model's {@code vae/}, or null. */
+        public Path vaePath;
+        /** LoRAs fused into the weights at build, in order. */
+        public final List<LoraFile.Use> fusedLoras = new ArrayList<>();
+        /** LoRAs registered for per-request use, by name. */
+        public final Map<String, Path> registeredLoras = new LinkedHashMap<>();
     }
 
     /**
@@ -99,6 +117,8 @@ public final class PipelineLoader {
         long start = System.nanoTime();
         ModelDirectory dir = ModelDirectory.open(o.modelPath);
         String variant = o.variant;
+        // every LoRA file is read and checked before any weight is loaded: nothing is half-applied
+        LoraSet loras = LoraSet.load(o.fusedLoras, o.registeredLoras, manager);
 
         long t = System.nanoTime();
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(dir.componentDir(ModelDirectory.TOKENIZER));
@@ -106,7 +126,8 @@ public final class PipelineLoader {
         try {
             t = System.nanoTime();
             ClipTextModel textEncoder;
-            try (TensorFile f = dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn)) {
+            try (TensorFile f = loras.wrap(LoraFile.Component.TEXT_ENCODER,
+                    dir.openWeights(ModelDirectory.TEXT_ENCODER, variant, LOG::warn))) {
                 textEncoder = ClipTextModel.load(dir.textEncoderConfig(), f, manager);
                 LOG.info("text encoder loaded from {} in {} ms", f.path(), ms(t));
             }
@@ -119,16 +140,25 @@ public final class PipelineLoader {
             }
             t = System.nanoTime();
             UNet2DConditionModel unet;
-            try (TensorFile f = dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)) {
-                unet = UNet2DConditionModel.load(dir.unetConfig(), f, manager);
+            try (TensorFile f = loras.wrap(LoraFile.Component.UNET, o.unetPath == null
+                    ? dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)
+                    : TensorFiles.open(WeightFiles.resolve(o.unetPath, variant, LOG::warn)))) {
+                unet = UNet2DConditionModel.load(o.unetPath == null ? dir.unetConfig()
+                        : UNet2DConditionConfig.read(o.unetPath.resolve("config.json")), f, manager);
                 LOG.info("UNet loaded from {} in {} ms", f.path(), ms(t));
             }
             t = System.nanoTime();
-            AutoencoderKL vae;
-            try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
-                vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
-                LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
+            Autoencoder vae;
+            if (o.vaePath != null) {
+                vae = Autoencoders.load(o.vaePath, variant, LOG::warn, manager);
+                LOG.info("{} loaded from {} in {} ms", vae.getClass().getSimpleName(), o.vaePath, ms(t));
+            } else {
+                try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
+                    vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
+                    LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
+                }
             }
+            loras.finish();
             Map<String, Object> schedulerConfig = dir.schedulerConfig();
             Scheduler scheduler = o.scheduler != null ? o.scheduler
                     : o.schedulerType != null ? Schedulers.create(o.schedulerType, schedulerConfig)
@@ -140,7 +170,7 @@ public final class PipelineLoader {
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
             return assemble(o, new Components(tokenizer, textEncoder, unet, vae, schedulerConfig, name), scheduler,
-                    checker, manager);
+                    checker, manager).withLoras(loras.registered());
         } catch (RuntimeException | Error e) {
             tokenizer.close();
             throw e;
@@ -155,7 +185,9 @@ public final class PipelineLoader {
             unet = unet.withAttentionSlicing(o.attentionSliceSize == 0 ? AttentionSlicing.none()
                     : AttentionSlicing.fixed(o.attentionSliceSize));
         }
-        AutoencoderKL vae = o.vaeTiling ? c.vae().withTiling(VaeTiling.of(c.vae().config())) : c.vae();
+        Autoencoder vae = o.vaeTiling && c.vae() instanceof AutoencoderKL kl
+                ? kl.withTiling(VaeTiling.of(kl.config()))
+                : c.vae();
         return new StableDiffusionPipeline(c.tokenizer(), c.textEncoder(), unet, vae, scheduler,
                 schedulerFactory(c.schedulerConfig()), checker, o.safetyMode, manager, c.name());
     }

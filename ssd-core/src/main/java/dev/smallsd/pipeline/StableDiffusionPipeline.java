@@ -12,6 +12,8 @@ import dev.smallsd.PromptSyntax;
 import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.Timings;
+import dev.smallsd.lora.RegisteredLoras;
+import dev.smallsd.nn.LowRankAdapters;
 import dev.smallsd.schedulers.Img2ImgStart;
 import dev.smallsd.schedulers.NoiseSource;
 import dev.smallsd.schedulers.Scheduler;
@@ -24,13 +26,13 @@ import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.text.ClipTokenizer;
 import dev.smallsd.text.WeightedPromptEncoder;
 import dev.smallsd.unet.UNet2DConditionModel;
-import dev.smallsd.vae.AutoencoderKL;
-import dev.smallsd.vae.DiagonalGaussianDistribution;
+import dev.smallsd.vae.Autoencoder;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
@@ -49,19 +51,20 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final ClipTextModel textEncoder;
     private final WeightedPromptEncoder weightedEncoder;
     private final UNet2DConditionModel unet;
-    private final AutoencoderKL vae;
+    private final Autoencoder vae;
     private final Scheduler defaultScheduler;
     private final Function<SchedulerType, Scheduler> schedulerFactory;
     private final SafetyChecker safetyChecker;
     private final SafetyMode safetyMode;
     private final NDManager manager;
     private final String modelName;
+    private final RegisteredLoras loras;
 
     /**
      * @param tokenizer the CLIP tokenizer
      * @param textEncoder the CLIP text encoder
      * @param unet the denoising UNet
-     * @param vae the autoencoder
+     * @param vae the autoencoder (the model's VAE or a tiny autoencoder)
      * @param defaultScheduler the scheduler used when a request names none
      * @param schedulerFactory builds a scheduler of a requested type from the model's scheduler config
      * @param safetyChecker the checker, or {@code null}
@@ -70,9 +73,18 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      * @param modelName the model name written into PNG parameters
      */
     StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
-            AutoencoderKL vae, Scheduler defaultScheduler, Function<SchedulerType, Scheduler> schedulerFactory,
+            Autoencoder vae, Scheduler defaultScheduler, Function<SchedulerType, Scheduler> schedulerFactory,
             SafetyChecker safetyChecker,
             SafetyMode safetyMode, NDManager manager, String modelName) {
+        this(tokenizer, textEncoder, unet, vae, defaultScheduler, schedulerFactory, safetyChecker, safetyMode, manager,
+                modelName, RegisteredLoras.NONE);
+    }
+
+    private StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
+            Autoencoder vae, Scheduler defaultScheduler,
+            Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
+            SafetyMode safetyMode, NDManager manager, String modelName, RegisteredLoras loras) {
+        this.loras = loras;
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.weightedEncoder = new WeightedPromptEncoder(tokenizer, textEncoder);
@@ -86,10 +98,19 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         this.modelName = modelName;
     }
 
+    /**
+     * @param registered LoRAs that requests may name ({@link GenerationRequest#loras()})
+     * @return a pipeline sharing this one's models that accepts those LoRAs per request
+     */
+    public StableDiffusionPipeline withLoras(RegisteredLoras registered) {
+        return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, defaultScheduler, schedulerFactory,
+                safetyChecker, safetyMode, manager, modelName, registered);
+    }
+
     /** @return the default image width and height in pixels ({@code sample_size × VAE factor}) */
     public int defaultSize() {
         Integer sample = unet.config().sampleSize();
-        return (sample == null ? 64 : sample) * vae.config().spatialFactor();
+        return (sample == null ? 64 : sample) * vae.spatialFactor();
     }
 
     /**
@@ -131,18 +152,31 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      */
     public GenerationResult run(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
             BooleanSupplier cancelled) {
+        if (!request.loras().isEmpty()) { // the request's LoRAs: an unfused low-rank path on this thread only
+            Map<NDArray, List<LowRankAdapters.Adapter>> adapters = loras.adapters(request.loras());
+            return LowRankAdapters.with(adapters, () -> runWithLayers(request, scheduler, hooks, cancelled));
+        }
+        return runWithLayers(request, scheduler, hooks, cancelled);
+    }
+
+    private GenerationResult runWithLayers(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
+            BooleanSupplier cancelled) {
         request.validate(scheduler.numTrainTimesteps());
         int width = request.width() != null ? request.width() : request.isImageToImage()
                 ? request.initImage().getWidth() / 8 * 8 : defaultSize();
         int height = request.height() != null ? request.height() : request.isImageToImage()
                 ? request.initImage().getHeight() / 8 * 8 : defaultSize();
-        int factor = vae.config().spatialFactor();
+        int factor = vae.spatialFactor();
         if (width % factor != 0 || height % factor != 0) {
             throw new IllegalArgumentException("width/height: " + width + "x" + height + " must be multiples of "
                     + factor);
         }
         int batch = request.batchSize();
-        long[] latentShape = {batch, unet.config().inChannels(), height / factor, width / factor};
+        if (unet.config().inChannels() != vae.latentChannels() && !request.isInpainting()) {
+            throw new IllegalArgumentException("maskImage: this UNet has " + unet.config().inChannels()
+                    + " input channels (an inpainting UNet): it needs an initImage and a maskImage");
+        }
+        long[] latentShape = {batch, vae.latentChannels(), height / factor, width / factor};
         if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {
             throw new IllegalArgumentException("latents: " + request.latents().length + " values, expected "
                     + new Shape(latentShape).size() + " for shape " + Arrays.toString(latentShape));
@@ -162,7 +196,13 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             // 2. Timesteps and initial latents.
             double[] timesteps = run.timesteps();
             NDArray latents;
-            if (request.isImageToImage()) {
+            Inpainting inpainting = null;
+            if (request.isInpainting()) {
+                timesteps = run.startForStrength(request.strength()).timesteps();
+                inpainting = Inpainting.prepare(request.initImage(), request.maskImage(), request.strength(), vae,
+                        unet.config().inChannels(), width, height, batch, cfg, timesteps, run, noise, rm);
+                latents = inpainting.latents();
+            } else if (request.isImageToImage()) {
                 Img2ImgStart start = run.startForStrength(request.strength());
                 timesteps = start.timesteps();
                 latents = imageToImageLatents(request, width, height, batch, timesteps, run, noise, rm);
@@ -187,6 +227,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                     step.suppressNotUsedWarning();
                     NDArray modelInput = cfg ? NDArrays.concat(new NDList(latents, latents)) : latents;
                     modelInput = run.scaleModelInput(modelInput, t);
+                    if (inpainting != null) { // an inpainting UNet also sees the mask and the masked image
+                        modelInput = inpainting.unetInput(modelInput);
+                    }
                     NDArray tArr = timestepArray(t, modelInput.getShape().get(0), run.integerTimesteps(), rm);
                     NDArray eps = unet.forward(modelInput, tArr, context);
                     observer.onUnetCall(i, modelInput, tArr, eps);
@@ -197,6 +240,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                     }
                     StepResult r = run.step(eps, t, latents, options, noise);
                     next = r.prevSample();
+                    if (inpainting != null) { // a 4-channel UNet: the known region, re-noised to the next timestep
+                        next = inpainting.blend(next, i, timesteps, run);
+                    }
                     NDScope.unregister(next);
                 }
                 latents.close();
@@ -291,10 +337,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private NDArray imageToImageLatents(GenerationRequest request, int width, int height, int batch,
             double[] timesteps, SchedulerRun run, NoiseSource noise, NDManager rm) {
         NDArray image = Images.toTensor(request.initImage(), width, height, rm);
-        DiagonalGaussianDistribution dist = vae.encode(image);
-        // latent_dist.sample(generator): the posterior noise is the first draw of the generator
-        NDArray sampleNoise = noise.next(dist.mean().getShape(), rm);
-        NDArray x0 = dist.sample(sampleNoise).mul((float) vae.scalingFactor());
+        // retrieve_latents(vae.encode(image), generator): a posterior sample is the first draw of the generator
+        NDArray x0 = vae.encodeLatents(image, noise, rm).mul((float) vae.scalingFactor());
         long images = x0.getShape().get(0);
         if (batch % images != 0) {
             throw new IllegalArgumentException("initImage: cannot spread " + images + " init images over " + batch

@@ -32,7 +32,7 @@ import java.util.function.UnaryOperator;
  * {@link #decode}, {@link #decodeLatents} and {@link #encode} may be called from several threads at once. Each call runs
  * in its own {@link ai.djl.ndarray.NDScope}s; results are attached to the manager of the input.
  */
-public final class AutoencoderKL {
+public final class AutoencoderKL implements Autoencoder {
     private final AutoencoderKLConfig config;
     private final Encoder encoder;
     private final Decoder decoder;
@@ -109,7 +109,25 @@ public final class AutoencoderKL {
         return config;
     }
 
+    @Override
+    public int spatialFactor() {
+        return config.spatialFactor();
+    }
+
+    @Override
+    public int latentChannels() {
+        return config.latentChannels();
+    }
+
+    /** {@code latent_dist.sample(generator)}: one draw of the posterior's shape. */
+    @Override
+    public NDArray encodeLatents(NDArray image, dev.smallsd.schedulers.NoiseSource noise, NDManager manager) {
+        DiagonalGaussianDistribution dist = encode(image);
+        return dist.sample(noise.next(dist.mean().getShape(), manager));
+    }
+
     /** @return {@code scaling_factor}: pipeline latents = scaling factor × posterior sample */
+    @Override
     public double scalingFactor() {
         return config.scalingFactor();
     }
@@ -120,6 +138,7 @@ public final class AutoencoderKL {
      * @param z {@code [N, latent, h, w]}: pipeline latents divided by {@link #scalingFactor()}
      * @return the image {@code [N, out, h·f, w·f]}, nominally in [-1, 1], not clamped
      */
+    @Override
     public NDArray decode(NDArray z) {
         Shape s = z.getShape();
         if (s.dimension() != 4 || s.get(1) != config.latentChannels()) {

@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
             "      (writes castle-1.png ... castle-4.png)",
             "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png",
             "  ssd generate -p \"a (red:1.3) door, <my-style>\" --prompt-syntax a1111 \\",
-            "      --embedding my-style.pt:<my-style> -o door.png"})
+            "      --embedding my-style.pt:<my-style> -o door.png",
+            "  ssd generate -p \"a red door\" --init-image photo.png --mask mask.png -o door.png"})
 public final class GenerateCommand implements Callable<Integer> {
     /** Default number of denoising steps of the CLI (diffusers' default is 50). */
     public static final int DEFAULT_STEPS = 25;
@@ -111,6 +112,22 @@ public final class GenerateCommand implements Callable<Integer> {
             + "replaced (default: " + GenerationRequest.DEFAULT_STRENGTH + ").")
     private Double strength;
 
+    @Option(names = "--mask", paramLabel = "<file>", description = "Inpainting: repaint the white region of this "
+            + "mask (grey, binarised at 0.5; the size of --init-image).")
+    private Path mask;
+
+    @Option(names = "--lora", paramLabel = "<file[:scale]>", converter = LoraSpec.Converter.class,
+            description = "Fuse a LoRA (.safetensors, kohya or diffusers names) at a scale (default 1.0); repeatable.")
+    private List<LoraSpec> loras = new ArrayList<>();
+
+    @Option(names = "--vae", paramLabel = "<dir>", description = "Autoencoder folder to use instead of the model's "
+            + "VAE, e.g. a tiny autoencoder (TAESD, AutoencoderTiny) for speed.")
+    private Path vae;
+
+    @Option(names = "--unet", paramLabel = "<dir>", description = "UNet folder to use instead of the model's, e.g. an "
+            + "inpainting UNet (9 input channels).")
+    private Path unet;
+
     @Option(names = "--no-safety", description = "Do not run the safety checker (a warning is logged).")
     private boolean noSafety;
 
@@ -150,7 +167,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         checkArguments();
-        BufferedImage init = initImage == null ? null : readImage(initImage);
+        BufferedImage init = initImage == null ? null : readImage("--init-image", initImage);
         GenerationRequest.Builder rb = GenerationRequest.builder(prompt)
                 .negativePrompt(negative)
                 .steps(steps)
@@ -165,7 +182,13 @@ public final class GenerateCommand implements Callable<Integer> {
             rb.size(size.width(), size.height());
         }
         if (init != null) {
-            rb.initImage(init).strength(strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
+            rb.initImage(init);
+        }
+        if (strength != null) {
+            rb.strength(strength);
+        }
+        if (mask != null) {
+            rb.maskImage(readImage("--mask", mask));
         }
         DenoiseProgress listener = new DenoiseProgress(err, progress);
         GenerationRequest request = rb.listener(listener).build();
@@ -246,18 +269,34 @@ public final class GenerateCommand implements Callable<Integer> {
         if (initImage != null && !Files.isRegularFile(initImage)) {
             throw CliException.usage("--init-image", initImage + " does not exist or is not a file");
         }
+        if (mask != null && initImage == null) {
+            throw CliException.usage("--mask", "inpainting repaints an image; give --init-image too");
+        }
+        if (mask != null && !Files.isRegularFile(mask)) {
+            throw CliException.usage("--mask", mask + " does not exist or is not a file");
+        }
+        for (LoraSpec l : loras) {
+            if (!Files.isRegularFile(l.path())) {
+                throw CliException.usage("--lora", l.path() + " does not exist or is not a file");
+            }
+        }
+        for (Path dir : new Path[] {vae, unet}) {
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw CliException.usage(dir == vae ? "--vae" : "--unet", dir + " is not a folder");
+            }
+        }
     }
 
-    private static BufferedImage readImage(Path file) {
+    private static BufferedImage readImage(String option, Path file) {
         try {
             BufferedImage img = ImageIO.read(file.toFile());
             if (img == null) {
-                throw CliException.usage("--init-image", file + " is not an image format this JVM reads "
+                throw CliException.usage(option, file + " is not an image format this JVM reads "
                         + "(PNG, JPEG, BMP, GIF)");
             }
             return img;
         } catch (IOException e) {
-            throw CliException.usage("--init-image", file + ": " + SsdCommand.describe(e));
+            throw CliException.usage(option, file + ": " + SsdCommand.describe(e));
         }
     }
 
@@ -273,6 +312,15 @@ public final class GenerateCommand implements Callable<Integer> {
             b.disableSafetyChecker();
         }
         embeddings.forEach(e -> b.textualInversion(e.file(), e.token()));
+        for (LoraSpec l : loras) {
+            b.lora(l.path(), l.scale());
+        }
+        if (vae != null) {
+            b.vae(vae);
+        }
+        if (unet != null) {
+            b.unet(unet);
+        }
         try {
             return b.build();
         } catch (ModelLoadException e) {
