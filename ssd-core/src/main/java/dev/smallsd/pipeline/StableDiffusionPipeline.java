@@ -8,10 +8,12 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
+import dev.smallsd.LoraUse;
 import dev.smallsd.PromptSyntax;
 import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.Timings;
+import dev.smallsd.lora.LoraPromptTags;
 import dev.smallsd.lora.RegisteredLoras;
 import dev.smallsd.nn.LowRankAdapters;
 import dev.smallsd.schedulers.Img2ImgStart;
@@ -122,6 +124,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      */
     public void validate(GenerationRequest request) {
         request.validate(schedulerFor(request).numTrainTimesteps());
+        for (LoraUse use : requestLoras(request)) {
+            if (!loras.names().contains(use.name())) {
+                throw new IllegalArgumentException("lora: no LoRA is registered under '" + use.name()
+                        + "' (registered: " + loras.names() + ")");
+            }
+        }
     }
 
     private Scheduler schedulerFor(GenerationRequest request) {
@@ -152,11 +160,31 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      */
     public GenerationResult run(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
             BooleanSupplier cancelled) {
-        if (!request.loras().isEmpty()) { // the request's LoRAs: an unfused low-rank path on this thread only
-            Map<NDArray, List<LowRankAdapters.Adapter>> adapters = loras.adapters(request.loras());
+        List<LoraUse> uses = requestLoras(request);
+        if (!uses.isEmpty()) { // the request's LoRAs: an unfused low-rank path on this thread only
+            Map<NDArray, List<LowRankAdapters.Adapter>> adapters = loras.adapters(uses);
             return LowRankAdapters.with(adapters, () -> runWithLayers(request, scheduler, hooks, cancelled));
         }
         return runWithLayers(request, scheduler, hooks, cancelled);
+    }
+
+    /**
+     * The request's LoRAs: those it names, then (A1111 syntax) the {@code <lora:name:w>} tags of its prompts, as
+     * AUTOMATIC1111 activates them; the same tag in several prompts of a batch counts once.
+     */
+    private static List<LoraUse> requestLoras(GenerationRequest request) {
+        if (request.promptSyntax() != PromptSyntax.A1111) {
+            return request.loras();
+        }
+        List<LoraUse> uses = new ArrayList<>(request.loras());
+        for (String prompt : request.prompts()) {
+            for (LoraUse tag : LoraPromptTags.extract(prompt).loras()) {
+                if (!uses.contains(tag)) {
+                    uses.add(tag);
+                }
+            }
+        }
+        return uses;
     }
 
     private GenerationResult runWithLayers(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
@@ -307,7 +335,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             texts.addAll(request.negativePrompts().isEmpty()
                     ? Collections.nCopies(request.prompts().size(), "") : request.negativePrompts());
         }
-        texts.addAll(request.prompts());
+        for (String prompt : request.prompts()) {
+            texts.add(LoraPromptTags.extract(prompt).prompt()); // <lora:...> tags select LoRAs, they are not text
+        }
         NDArray all = weightedEncoder.encode(texts, request.clipSkip(), rm);
         if (!cfg) {
             return repeatPerImage(all, request.imagesPerPrompt());
