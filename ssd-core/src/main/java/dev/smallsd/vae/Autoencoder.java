@@ -2,6 +2,7 @@ package dev.smallsd.vae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.smallsd.io.config.LatentSpace;
 import dev.smallsd.schedulers.NoiseSource;
 
 /**
@@ -10,14 +11,23 @@ import dev.smallsd.schedulers.NoiseSource;
  */
 public interface Autoencoder {
 
+    /** @return the config the model was built from, and with it the latent space */
+    LatentSpace config();
+
     /** @return the pipelines' {@code vae_scale_factor}: image height/width per latent position (8 for SD) */
-    int spatialFactor();
+    default int spatialFactor() {
+        return config().spatialFactor();
+    }
 
     /** @return the number of latent channels */
-    int latentChannels();
+    default int latentChannels() {
+        return config().latentChannels();
+    }
 
     /** @return {@code scaling_factor}: pipeline latents = scaling factor × encoder latents */
-    double scalingFactor();
+    default double scalingFactor() {
+        return config().scalingFactor();
+    }
 
     /**
      * {@code vae.decode(z).sample}.

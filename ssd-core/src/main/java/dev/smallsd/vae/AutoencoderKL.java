@@ -14,6 +14,7 @@ import dev.smallsd.nn.AttentionSlicing;
 import dev.smallsd.nn.Conv2d;
 import dev.smallsd.nn.Scopes;
 import dev.smallsd.nn.Weights;
+import dev.smallsd.schedulers.NoiseSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -105,33 +106,19 @@ public final class AutoencoderKL implements Autoencoder {
     }
 
     /** @return the config the model was built from */
+    @Override
     public AutoencoderKLConfig config() {
         return config;
     }
 
-    @Override
-    public int spatialFactor() {
-        return config.spatialFactor();
-    }
-
-    @Override
-    public int latentChannels() {
-        return config.latentChannels();
-    }
-
     /** {@code latent_dist.sample(generator)}: one draw of the posterior's shape. */
     @Override
-    public NDArray encodeLatents(NDArray image, dev.smallsd.schedulers.NoiseSource noise, NDManager manager) {
+    public NDArray encodeLatents(NDArray image, NoiseSource noise, NDManager manager) {
         DiagonalGaussianDistribution dist = encode(image);
         return dist.sample(noise.next(dist.mean().getShape(), manager));
     }
 
     /** @return {@code scaling_factor}: pipeline latents = scaling factor × posterior sample */
-    @Override
-    public double scalingFactor() {
-        return config.scalingFactor();
-    }
-
     /**
      * {@code vae.decode(z).sample}. Thread-safe.
      *

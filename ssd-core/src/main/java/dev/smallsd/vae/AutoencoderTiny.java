@@ -51,23 +51,9 @@ public final class AutoencoderTiny implements Autoencoder {
     }
 
     /** @return the config the model was built from */
+    @Override
     public AutoencoderTinyConfig config() {
         return config;
-    }
-
-    @Override
-    public int spatialFactor() {
-        return config.spatialFactor();
-    }
-
-    @Override
-    public int latentChannels() {
-        return config.latentChannels();
-    }
-
-    @Override
-    public double scalingFactor() {
-        return config.scalingFactor();
     }
 
     @Override

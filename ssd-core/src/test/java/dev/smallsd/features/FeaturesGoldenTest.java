@@ -17,6 +17,7 @@ import dev.smallsd.nn.LowRankAdapters;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.testing.FeatureCase;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.ManagerPerClass;
 import dev.smallsd.testing.Tolerance;
 import dev.smallsd.text.ClipTextModel;
 import dev.smallsd.unet.UNet2DConditionModel;
@@ -34,13 +35,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Every {@code inpaint}, {@code lora} and {@code taesd} case of {@code golden/features/MANIFEST.json}, each a named
@@ -54,19 +52,7 @@ import org.junit.jupiter.api.TestInstance;
  *   <li>{@code taesd} component cases: {@code decode(z)} and {@code encode(image)}.</li>
  * </ul>
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FeaturesGoldenTest {
-    private NDManager manager;
-
-    @BeforeAll
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    void tearDown() {
-        manager.close();
-    }
+class FeaturesGoldenTest extends ManagerPerClass {
 
     @TestFactory
     Stream<DynamicNode> featureCases() {

@@ -2,16 +2,13 @@ package dev.smallsd.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import dev.smallsd.testing.FeatureCase;
+import dev.smallsd.testing.ManagerPerClass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Every seeded {@code inpaint}, {@code lora} and {@code taesd} case of {@code golden/features} whose reference ran
@@ -21,19 +18,7 @@ import org.junit.jupiter.api.TestInstance;
  * ({@code FeaturesGoldenTest}, no checker on its class path) and the CLI's ({@code --no-safety}); building an
  * {@code OFF} instance here would also take the once-per-JVM warning {@code SafetyModeTest} checks.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FeaturesSeededGoldenTest {
-    private NDManager manager;
-
-    @BeforeAll
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    void tearDown() {
-        manager.close();
-    }
+class FeaturesSeededGoldenTest extends ManagerPerClass {
 
     @TestFactory
     Stream<DynamicTest> seededFeatureCases() {

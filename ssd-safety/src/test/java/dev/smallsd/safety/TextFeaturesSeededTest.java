@@ -3,7 +3,6 @@ package dev.smallsd.safety;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
@@ -13,6 +12,7 @@ import dev.smallsd.io.SafeTensorsFile;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.ManagerPerClass;
 import dev.smallsd.testing.PngLevels;
 import dev.smallsd.testing.TextFeatureCases;
 import dev.smallsd.testing.Tolerance;
@@ -22,11 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The seeded cases of {@code golden/features} of the text kinds ({@code prompt_weighting}, {@code textual_inversion})
@@ -34,19 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * API with the checker found on the class path: nsfw flags exact, the PNG within {@code png_max_level_diff}, the
  * filtered float images within {@code images_atol}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TextFeaturesSeededTest {
-    private NDManager manager;
-
-    @BeforeAll
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    void tearDown() {
-        manager.close();
-    }
+class TextFeaturesSeededTest extends ManagerPerClass {
 
     @TestFactory
     Stream<DynamicTest> seededTextFeatureCasesWithTheChecker() {

@@ -33,7 +33,7 @@ public record AutoencoderKLConfig(
         int normNumGroups,
         int sampleSize,
         double scalingFactor,
-        boolean forceUpcast) {
+        boolean forceUpcast) implements LatentSpace {
 
     /** The file name inside the component folder. */
     public static final String FILE_NAME = "config.json";
@@ -134,6 +134,7 @@ public record AutoencoderKLConfig(
     }
 
     /** @return the factor between image and latent height/width, {@code 2^(blocks-1)} (8 for SD) */
+    @Override
     public int spatialFactor() {
         return 1 << (blockOutChannels.size() - 1);
     }

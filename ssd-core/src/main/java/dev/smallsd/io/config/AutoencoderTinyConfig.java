@@ -29,7 +29,7 @@ public record AutoencoderTinyConfig(
         int upsamplingScalingFactor,
         List<Integer> numEncoderBlocks,
         List<Integer> numDecoderBlocks,
-        double scalingFactor) {
+        double scalingFactor) implements LatentSpace {
 
     /** The class name in {@code _class_name}. */
     public static final String CLASS_NAME = "AutoencoderTiny";
@@ -97,6 +97,7 @@ public record AutoencoderTinyConfig(
      *
      * @return the factor between image and latent height/width
      */
+    @Override
     public int spatialFactor() {
         return 1 << (decoderBlockOutChannels.size() - 1);
     }
