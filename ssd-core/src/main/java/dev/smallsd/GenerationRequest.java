@@ -430,11 +430,34 @@ public record GenerationRequest(
         }
 
         /**
+         * Advanced: a progress callback that sees the raw latents (DJL arrays); most applications use
+         * {@link #progress(ProgressListener)}. Replaces a listener set by {@code progress(...)}.
+         *
          * @param listener progress callback
          * @return this
          */
         public Builder listener(StepListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /**
+         * @param listener called after every model call with the step counts and timestep (no previews)
+         * @return this
+         */
+        public Builder progress(ProgressListener listener) {
+            return progress(listener, 0);
+        }
+
+        /**
+         * @param listener called after every model call; replaces a listener set by {@link #listener}
+         * @param previewEvery on every this many calls, also decode the current latents to preview images with the
+         *     model's autoencoder (cheap with a tiny one, {@code SmallStableDiffusion.Builder#vae}); 0 = never
+         * @return this
+         * @throws IllegalArgumentException ({@code previewEvery: ...}) when negative
+         */
+        public Builder progress(ProgressListener listener, int previewEvery) {
+            this.listener = new dev.smallsd.pipeline.ProgressAdapter(listener, previewEvery);
             return this;
         }
 

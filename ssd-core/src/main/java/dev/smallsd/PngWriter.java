@@ -3,7 +3,12 @@ package dev.smallsd;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,23 +30,46 @@ public final class PngWriter {
      * @param image the image
      * @param file destination
      * @param parameters text for the {@code parameters} tEXt (or iTXt) chunk, or {@code null} for none
-     * @throws IOException when writing fails; no partial file is left at {@code file}
+     * <p>Missing parent folders are created.
+     *
+     * @throws IOException when writing fails, with a message naming {@code file} as given (never the temporary file);
+     *     no partial file is left at {@code file}
      */
     public static void write(BufferedImage image, Path file, String parameters) throws IOException {
         byte[] png = encode(image, parameters);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        Path tmp = null;
         try {
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
             Files.write(tmp, png);
             makeReadable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + reason(e), e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
         }
+    }
+
+    /** Why a write failed, in words that name no temporary file (the user never gave that path). */
+    private static String reason(IOException e) {
+        if (!(e instanceof FileSystemException fse)) {
+            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+        String kind = e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof NoSuchFileException ? "no such file or folder"
+                : e instanceof FileAlreadyExistsException ? "a file is in the way"
+                : e instanceof NotDirectoryException ? "not a folder"
+                : fse.getReason() != null ? fse.getReason() : e.getClass().getSimpleName();
+        String where = fse.getFile();
+        boolean aboutTmp = where == null || where.endsWith(".tmp"); // the temporary file, created or moved
+        return aboutTmp ? kind : kind + " (" + where + ")";
     }
 
     /**

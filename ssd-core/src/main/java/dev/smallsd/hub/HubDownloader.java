@@ -73,6 +73,28 @@ public final class HubDownloader {
     }
 
     /**
+     * The repo id of a huggingface_hub cache snapshot folder ({@code .../models--<ns>--<name>/snapshots/<commit>}),
+     * so a model loaded from such a folder is named as the Hub names it rather than by its commit hash.
+     *
+     * @param folder any folder
+     * @return {@code <ns>/<name>} when the folder is a cached model snapshot, else empty
+     */
+    public static java.util.Optional<String> repoIdOfSnapshot(Path folder) {
+        Path abs = folder.toAbsolutePath().normalize();
+        Path snapshots = abs.getParent();
+        Path repo = snapshots == null ? null : snapshots.getParent();
+        if (repo == null || repo.getFileName() == null || !"snapshots".equals(snapshots.getFileName().toString())) {
+            return java.util.Optional.empty();
+        }
+        String name = repo.getFileName().toString();
+        String prefix = RepoPaths.repoFolderName("");
+        if (!name.startsWith(prefix) || name.length() == prefix.length()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(name.substring(prefix.length()).replace("--", "/"));
+    }
+
+    /**
      * Same as {@code snapshot(repoId, "main", null, DownloadListener.NONE)}.
      *
      * @param repoId e.g. {@code "OFA-Sys/small-stable-diffusion-v0"}

@@ -6,12 +6,29 @@ import dev.smallsd.schedulers.SchedulerType;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** The generation-parameters text AUTOMATIC1111's web UI writes into PNGs (and reads back). */
+/**
+ * The generation-parameters text AUTOMATIC1111's web UI writes into PNGs (and reads back).
+ *
+ * <p>Every image of a batch comes from one generator (as in diffusers), so the images share one {@code Seed} and image
+ * {@code i} is reproduced by the same request with the same seed and batch size, taking image {@code i}: a batch of
+ * two or more records A1111's {@code Batch size: N, Batch pos: i} (0-based) for that.
+ */
 final class Parameters {
     private Parameters() {}
 
-    static String a1111(GenerationRequest r, int promptIndex, Scheduler scheduler, int width, int height, long seed,
+    /**
+     * @param r the request
+     * @param image the image's position in the batch, 0-based
+     * @param scheduler the scheduler that ran
+     * @param width image width
+     * @param height image height
+     * @param seed the run's seed
+     * @param model the model name
+     * @return the image's {@code parameters} text
+     */
+    static String a1111(GenerationRequest r, int image, Scheduler scheduler, int width, int height, long seed,
             String model) {
+        int promptIndex = image / r.imagesPerPrompt();
         StringBuilder b = new StringBuilder(r.prompts().get(promptIndex));
         if (!r.negativePrompts().isEmpty() && !r.negativePrompts().get(promptIndex).isEmpty()) {
             b.append("\nNegative prompt: ").append(r.negativePrompts().get(promptIndex));
@@ -25,6 +42,9 @@ final class Parameters {
                 .append(", Seed: ").append(seed)
                 .append(", Size: ").append(width).append('x').append(height)
                 .append(", Model: ").append(model);
+        if (r.batchSize() > 1) {
+            b.append(", Batch size: ").append(r.batchSize()).append(", Batch pos: ").append(image);
+        }
         if (r.isImageToImage()) {
             b.append(", Denoising strength: ").append(format(r.strength()));
         }

@@ -165,8 +165,9 @@ public final class PipelineLoader {
                     : defaultScheduler(dir, schedulerConfig);
             SafetyChecker checker = safetyChecker(o, dir);
             String name = o.modelName != null ? o.modelName
-                    : o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
-                    : o.modelPath.toAbsolutePath().normalize().getFileName().toString();
+                    : dev.smallsd.hub.HubDownloader.repoIdOfSnapshot(o.modelPath).orElseGet(() ->
+                            o.modelPath.toAbsolutePath().normalize().getFileName() == null ? "model"
+                            : o.modelPath.toAbsolutePath().normalize().getFileName().toString());
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
             return assemble(o, new Components(tokenizer, textEncoder, unet, vae, schedulerConfig, name), scheduler,

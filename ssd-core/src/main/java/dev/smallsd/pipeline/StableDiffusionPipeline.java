@@ -277,15 +277,16 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 latents = next;
                 NDScope.register(latents);
                 observer.onStepLatents(i, latents);
-                if (request.listener() != null) {
+                if (request.listener() instanceof ProgressAdapter progress) {
+                    progress.report(i + 1, timesteps.length, request.steps(), t, latents, this::previews);
+                } else if (request.listener() != null) {
                     request.listener().onStep(i + 1, timesteps.length, t, latents);
                 }
             }
             long t2 = System.nanoTime();
 
             // 4. Decode: image = vae.decode(latents / scaling_factor), (x / 2 + 0.5).clamp(0, 1), NHWC.
-            NDArray images = vae.decode(latents.div((float) vae.scalingFactor()))
-                    .div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1);
+            NDArray images = decode(latents);
             observer.onDecoded(images);
             long t3 = System.nanoTime();
 
@@ -301,11 +302,34 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             List<BufferedImage> out = Images.toBufferedImages(images, flags, safetyMode == SafetyMode.BLOCK);
             List<String> params = new ArrayList<>();
             for (int i = 0; i < batch; i++) {
-                params.add(Parameters.a1111(request, i / request.imagesPerPrompt(), scheduler, width, height, seed,
-                        modelName));
+                params.add(Parameters.a1111(request, i, scheduler, width, height, seed, modelName));
             }
             Timings timings = new Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(System.nanoTime() - t0));
             return new GenerationResult(out, seed, flags, timings, params, scheduler.className(), modelName);
+        }
+    }
+
+    /** diffusers: {@code image = vae.decode(latents / scaling_factor)}, {@code (x / 2 + 0.5).clamp(0, 1)}, NHWC. */
+    private NDArray decode(NDArray latents) {
+        return vae.decode(latents.div((float) vae.scalingFactor())).div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1);
+    }
+
+    /**
+     * Preview images of the current latents, decoded as the final images are (no extra draws from the generator);
+     * with a safety checker in {@link SafetyMode#BLOCK} mode, flagged previews are black too.
+     */
+    private List<BufferedImage> previews(NDArray latents) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray images = decode(latents);
+            List<Boolean> flags = new ArrayList<>();
+            boolean block = safetyChecker != null && safetyMode == SafetyMode.BLOCK;
+            if (block) {
+                for (boolean b : safetyChecker.check(images)) {
+                    flags.add(b);
+                }
+            }
+            return Images.toBufferedImages(images, flags, block);
         }
     }
 

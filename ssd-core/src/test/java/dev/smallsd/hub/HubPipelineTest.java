@@ -41,6 +41,23 @@ class HubPipelineTest {
         }
     }
 
+    @Test
+    void aCachedSnapshotFolderIsNamedByItsRepoIdNotItsCommit(@TempDir Path cache) {
+        try (FakeHubServer server = FakeHubServer.start()) {
+            Path snapshot = new HubDownloader(server.options(cache)).snapshot(server.repoId());
+            assertThat(HubDownloader.repoIdOfSnapshot(snapshot)).contains(server.repoId());
+            GenerationRequest r = GenerationRequest.builder("an apple").size(64, 64).steps(1).seed(1).build();
+            try (SmallStableDiffusion sd = SmallStableDiffusion.builder().modelPath(snapshot)
+                    .safetyMode(SafetyMode.OFF).build()) {
+                assertThat(sd.generate(r).parameters().get(0)).endsWith("Model: " + server.repoId());
+            }
+        }
+        assertThat(HubDownloader.repoIdOfSnapshot(Path.of("/m/models--a--b/snapshots/0123"))).contains("a/b");
+        assertThat(HubDownloader.repoIdOfSnapshot(Path.of("/m/models--a--b/refs/main"))).isEmpty();
+        assertThat(HubDownloader.repoIdOfSnapshot(Path.of("/m/tiny-ssd"))).isEmpty();
+        assertThat(HubDownloader.repoIdOfSnapshot(Path.of("/m/models--/snapshots/0123"))).isEmpty();
+    }
+
     private static int[] pixels(dev.smallsd.GenerationResult res) {
         var img = res.image();
         return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());

@@ -1,11 +1,11 @@
 package dev.smallsd.examples.cli;
 
-import ai.djl.ndarray.NDArray;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
+import dev.smallsd.ProgressListener;
 import dev.smallsd.PromptSyntax;
 import dev.smallsd.SmallStableDiffusion;
-import dev.smallsd.StepListener;
+import dev.smallsd.StepProgress;
 import dev.smallsd.Timings;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.schedulers.SchedulerType;
@@ -79,7 +79,8 @@ public final class GenerateCommand implements Callable<Integer> {
     private List<EmbeddingOption> embeddings = new ArrayList<>();
 
     @Option(names = "--steps", defaultValue = "" + DEFAULT_STEPS,
-            description = "Denoising steps (default: ${DEFAULT-VALUE}; diffusers' default is 50).")
+            description = "Denoising steps (default: ${DEFAULT-VALUE}; diffusers' default is 50). PNDM makes one "
+                    + "more model call than steps; the summary shows both.")
     private int steps;
 
     @Option(names = {"-g", "--guidance"}, defaultValue = "7.5",
@@ -145,7 +146,8 @@ public final class GenerateCommand implements Callable<Integer> {
     private ProgressBar.Style progress;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "<file.png>",
-            description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, ...).")
+            description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, ...); missing "
+                    + "folders are created.")
     private Path output;
 
     private final ModelSource models;
@@ -191,7 +193,7 @@ public final class GenerateCommand implements Callable<Integer> {
             rb.maskImage(readImage("--mask", mask));
         }
         DenoiseProgress listener = new DenoiseProgress(err, progress);
-        GenerationRequest request = rb.listener(listener).build();
+        GenerationRequest request = rb.progress(listener).build();
         try {
             request.validate(Integer.MAX_VALUE);
         } catch (IllegalArgumentException e) {
@@ -226,7 +228,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             String schedulerName = scheduler != null ? scheduler.userName()
                     : result.scheduler() + " (model default)";
-            out.println(summary(files, result, schedulerName, steps, loadMillis, listener.loopSteps()));
+            out.println(summary(files, result, schedulerName, steps, loadMillis, listener.modelCalls()));
             out.flush();
         }
         return SsdCommand.EXIT_OK;
@@ -342,32 +344,49 @@ public final class GenerateCommand implements Callable<Integer> {
             for (Path p : written) {
                 Files.deleteIfExists(p);
             }
-            throw new CliException(SsdCommand.EXIT_FAILURE, "cannot write " + files.get(written.size()) + ": "
-                    + SsdCommand.describe(e), e);
+            Path failed = files.get(written.size());
+            boolean named = e instanceof IOException && e.getMessage() != null
+                    && e.getMessage().contains(failed.toString()); // PngWriter names the file as given
+            throw new CliException(SsdCommand.EXIT_FAILURE, named ? e.getMessage()
+                    : "cannot write " + failed + ": " + SsdCommand.describe(e), e);
         }
     }
 
     private static String summary(List<Path> files, GenerationResult r, String scheduler, int steps,
-            long loadMillis, int loopSteps) {
+            long loadMillis, int modelCalls) {
         BufferedImage first = r.image();
         Timings t = r.timings();
         String names = files.stream().map(Path::toString).collect(Collectors.joining(", "));
-        double itPerSec = t.denoiseMillis() > 0 ? loopSteps * 1000.0 / t.denoiseMillis() : Double.NaN;
-        return String.format(Locale.ROOT, "wrote %s (%dx%d, seed %d, %s, %d steps) in %.2f s: load %d ms, "
+        double itPerSec = t.denoiseMillis() > 0 ? modelCalls * 1000.0 / t.denoiseMillis() : Double.NaN;
+        return String.format(Locale.ROOT, "wrote %s (%dx%d, seed %d, %s, %s) in %.2f s: load %d ms, "
                 + "encode %d ms, denoise %d ms (%s it/s), decode %d ms, safety %s",
-                names, first.getWidth(), first.getHeight(), r.seed(), scheduler, steps,
+                names, first.getWidth(), first.getHeight(), r.seed(), scheduler, stepsText(steps, modelCalls),
                 (loadMillis + t.totalMillis()) / 1000.0, loadMillis, t.encodeMillis(), t.denoiseMillis(),
                 Double.isNaN(itPerSec) ? "?" : String.format(Locale.ROOT, "%.2f", itPerSec), t.decodeMillis(),
                 r.safetyChecked() ? t.safetyMillis() + " ms" : "off");
     }
 
-    /** Feeds the denoising steps to a progress bar created at the first step (when the loop length is known). */
-    private static final class DenoiseProgress implements StepListener {
+    /**
+     * @param steps the steps asked for
+     * @param modelCalls the UNet calls the run made (PNDM: one more; image-to-image: fewer)
+     * @return {@code "10 steps"}, or {@code "10 steps (11 model calls)"} when the two differ
+     */
+    static String stepsText(int steps, int modelCalls) {
+        String s = steps + (steps == 1 ? " step" : " steps");
+        return modelCalls == steps || modelCalls == 0 ? s
+                : s + " (" + modelCalls + (modelCalls == 1 ? " model call)" : " model calls)");
+    }
+
+    /**
+     * Feeds the model calls to a progress bar created at the first call (when the loop length is known): the bar
+     * counts model calls, which the summary line tells apart from steps.
+     */
+    private static final class DenoiseProgress implements ProgressListener {
         private final PrintWriter err;
         private final ProgressBar.Style style;
         private long startNanos;
         private ProgressBar bar;
-        private int loopSteps;
+        private int modelCalls;
 
         DenoiseProgress(PrintWriter err, ProgressBar.Style style) {
             this.err = err;
@@ -379,13 +398,13 @@ public final class GenerateCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onStep(int step, int totalSteps, double timestep, NDArray latents) {
+        public void onProgress(StepProgress p) {
             if (bar == null) {
-                bar = new ProgressBar(err, "denoising", totalSteps, ProgressBar.Unit.STEPS, style, System::nanoTime,
-                        startNanos);
+                bar = new ProgressBar(err, "denoising", p.totalModelCalls(), ProgressBar.Unit.STEPS, style,
+                        System::nanoTime, startNanos);
             }
-            loopSteps = totalSteps;
-            bar.update(step);
+            modelCalls = p.totalModelCalls();
+            bar.update(p.modelCall());
         }
 
         void finish() {
@@ -394,8 +413,8 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
 
-        int loopSteps() {
-            return loopSteps;
+        int modelCalls() {
+            return modelCalls;
         }
     }
 

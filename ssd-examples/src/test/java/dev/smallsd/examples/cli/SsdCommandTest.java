@@ -186,6 +186,21 @@ class SsdCommandTest {
             assertThat(cache.resolve("models--OFA-Sys--small-stable-diffusion-v0")).isDirectory();
         }
         assertThat(ImageIO.read(out.toFile()).getWidth()).isEqualTo(64);
+        assertThat(PngWriter.readParameters(out)).as("the repo id, as the library builder writes it, not the commit")
+                .endsWith("Model: " + ModelSource.DEFAULT_MODEL);
+    }
+
+    @Test
+    void pndmsExtraModelCallIsToldApartFromTheSteps() throws IOException {
+        Path out = tmp.resolve("pndm.png");
+        CliRun r = run(generateArgs(out, "--scheduler", "pndm", "--progress", "plain"));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains(", 3 steps (4 model calls)) in ");
+        assertThat(r.errLines()).anyMatch(l -> l.startsWith("denoising: 100% (4/4 it"));
+        assertThat(PngWriter.readParameters(out)).contains("Steps: 3, ");
+        assertThat(GenerateCommand.stepsText(10, 10)).isEqualTo("10 steps");
+        assertThat(GenerateCommand.stepsText(10, 11)).isEqualTo("10 steps (11 model calls)");
+        assertThat(GenerateCommand.stepsText(4, 1)).isEqualTo("4 steps (1 model call)");
     }
 
     @Test
