@@ -11,37 +11,19 @@ import dev.smallsd.StepProgress;
 import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.testing.FeatureCase;
 import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.TinyModelPerClass;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * On the tiny model: {@code progress(...)} reports model calls and steps without engine types, previews are decoded
  * only when asked for and leave the result unchanged, and a batch's PNG parameters say how to reproduce each image.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ProgressAndBatchParametersTest {
-    private SmallStableDiffusion sd;
-
-    @BeforeAll
-    void load() {
-        sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF).build();
-    }
-
-    @AfterAll
-    void close() {
-        sd.close();
-    }
-
-    private static GenerationRequest.Builder small() {
-        return GenerationRequest.builder("a red bicycle by the sea").size(64, 64).steps(3).seed(7);
-    }
+class ProgressAndBatchParametersTest extends TinyModelPerClass {
 
     @Test
     void progressCountsModelCallsAndStepsApartWithoutPreviewsByDefault() {

@@ -7,11 +7,10 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.PngWriter;
-import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.schedulers.SchedulerType;
-import dev.smallsd.testing.Golden;
+import dev.smallsd.testing.TinyModelPerClass;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,33 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The public API on the tiny model: determinism, concurrency, validation, cancellation, memory, PNG metadata. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SmallStableDiffusionTest {
-    private SmallStableDiffusion sd;
-
-    @BeforeAll
-    void load() {
-        sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF).build();
-    }
-
-    @AfterAll
-    void close() {
-        sd.close();
-    }
-
-    private static GenerationRequest.Builder small() {
-        return GenerationRequest.builder("a red bicycle by the sea").size(64, 64).steps(3).seed(7);
-    }
+class SmallStableDiffusionTest extends TinyModelPerClass {
 
     @Test
     void theSameRequestGivesTheSameImageTwiceAndFromFourThreads() throws Exception {
