@@ -93,12 +93,11 @@ public final class PipelineLoader {
     public record Embedding(Path file, String token) {}
 
     /**
-     * @param o the options
+     * @param o the options (the engine is already started with its thread count: {@link EngineSetup#start})
      * @param manager owner of all weights
      * @return the pipeline
      */
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
-        EngineSetup.start(o.threads);
         if (o.components != null) {
             // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
             Components c = o.components;
