@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -213,8 +214,8 @@ public final class TorchCheckpoint extends IndexedTensorFile<TorchCheckpoint.Ent
         if (depth > MAX_NESTING) {
             return false;
         }
-        java.util.List<?> items = v instanceof RestrictedUnpickler.Tuple t ? t.items()
-                : v instanceof java.util.List<?> l ? l : null;
+        List<?> items = v instanceof RestrictedUnpickler.Tuple t ? t.items()
+                : v instanceof List<?> l ? l : null;
         return items != null && items.stream().allMatch(x -> isPlain(x, depth + 1));
     }
 

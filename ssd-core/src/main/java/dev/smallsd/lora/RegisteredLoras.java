@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The LoRAs registered on an instance for per-request use: turns a request's {@link LoraUse}s into the adapters the
@@ -33,7 +34,7 @@ public final class RegisteredLoras {
     }
 
     /** @return the registered names */
-    public java.util.Set<String> names() {
+    public Set<String> names() {
         return byName.keySet();
     }
 

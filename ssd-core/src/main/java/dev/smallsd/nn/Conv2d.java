@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 
 /**
  * {@code torch.nn.Conv2d} with square kernel, stride and padding. Keys {@code weight} {@code [out, in, k, k]},
@@ -63,12 +64,12 @@ public final class Conv2d {
         }
         NDArray y = x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1)
                 .singletonOrThrow();
-        java.util.List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
+        List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
         return lora == null ? y : addLowRank(y, x, lora);
     }
 
     /** The unfused LoRA path of a 1×1 convolution (adapters shaped {@code [r, in, 1, 1]}, {@code [out, r, 1, 1]}). */
-    private NDArray addLowRank(NDArray y, NDArray x, java.util.List<LowRankAdapters.Adapter> adapters) {
+    private NDArray addLowRank(NDArray y, NDArray x, List<LowRankAdapters.Adapter> adapters) {
         for (LowRankAdapters.Adapter a : adapters) {
             NDArray h = x.getNDArrayInternal().convolution(x, a.down(), null, stride, padding, dilation, 1)
                     .singletonOrThrow();

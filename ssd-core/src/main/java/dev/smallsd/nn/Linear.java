@@ -1,6 +1,7 @@
 package dev.smallsd.nn;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /** {@code torch.nn.Linear}: {@code y = x W^T + b}, weight {@code [out, in]}. Keys {@code weight}, {@code bias}. */
 public final class Linear {
@@ -28,7 +29,7 @@ public final class Linear {
      */
     public NDArray forward(NDArray x) {
         NDArray y = x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
-        java.util.List<LowRankAdapters.Adapter> lora = LowRankAdapters.forWeight(weight);
+        List<LowRankAdapters.Adapter> lora = LowRankAdapters.forWeight(weight);
         return lora == null ? y : LowRankAdapters.addLinear(y, x, lora);
     }
 

@@ -84,7 +84,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     private StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
             Autoencoder vae, Scheduler defaultScheduler,
-            Function<dev.smallsd.schedulers.SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
+            Function<SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
             SafetyMode safetyMode, NDManager manager, String modelName, RegisteredLoras loras) {
         this.loras = loras;
         this.tokenizer = tokenizer;

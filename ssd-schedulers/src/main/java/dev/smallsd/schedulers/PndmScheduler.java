@@ -2,7 +2,9 @@ package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -214,7 +216,7 @@ public final class PndmScheduler extends BaseScheduler {
         if (config.getBoolean("skip_prk_steps")) {
             prk = new double[0];
             // concat(base[:-1], base[-2:-1], base[-1:]) reversed
-            java.util.List<Double> l = new java.util.ArrayList<>();
+            List<Double> l = new ArrayList<>();
             for (int i = 0; i < len - 1; i++) {
                 l.add(base[i]);
             }

@@ -1,6 +1,7 @@
 package dev.smallsd.schedulers;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
 
 /**
  * Base of the runs of the variance-preserving multistep solvers (DPM-Solver multistep / singlestep, UniPC, DEIS):
@@ -89,7 +90,7 @@ abstract class VpSchedulerRun extends AbstractSchedulerRun {
 
     @Override
     public void close() {
-        java.util.Arrays.fill(modelOutputs, null);
+        Arrays.fill(modelOutputs, null);
         super.close();
     }
 
