@@ -9,8 +9,6 @@ import dev.smallsd.GenerationResult;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.testing.Golden;
-import java.awt.image.BufferedImage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -19,11 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -46,39 +40,16 @@ class LifecycleTest {
         return small().steps(500).listener((s, total, t, x) -> started.countDown()).build();
     }
 
-    @TestFactory
-    Stream<DynamicTest> everyPathRejectsABadRequestAtOnceWithTheSameMessage() {
-        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-        List<Object[]> cases = List.of(
-                new Object[] {"strength", (Consumer<GenerationRequest.Builder>) b -> b.strength(1.5)},
-                new Object[] {"strength", (Consumer<GenerationRequest.Builder>) b -> b.strength(-0.1)},
-                new Object[] {"strength", (Consumer<GenerationRequest.Builder>) b -> b.initImage(img).strength(0.05)},
-                new Object[] {"steps", (Consumer<GenerationRequest.Builder>) b -> b.steps(0)},
-                new Object[] {"steps", (Consumer<GenerationRequest.Builder>) b -> b.steps(5000)},
-                new Object[] {"width", (Consumer<GenerationRequest.Builder>) b -> b.width(100)},
-                new Object[] {"imagesPerPrompt", (Consumer<GenerationRequest.Builder>) b -> b.imagesPerPrompt(0)},
-                new Object[] {"latents", (Consumer<GenerationRequest.Builder>) b -> b.latents(new float[5])},
-                new Object[] {"lora", (Consumer<GenerationRequest.Builder>) b -> b.lora("unregistered", 1.0)});
-        SmallStableDiffusion sd = open();
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Object[] c : cases) {
-            String param = (String) c[0];
-            @SuppressWarnings("unchecked")
-            Consumer<GenerationRequest.Builder> mutate = (Consumer<GenerationRequest.Builder>) c[1];
-            GenerationRequest.Builder b = small();
-            mutate.accept(b);
-            GenerationRequest r = b.build();
-            tests.add(DynamicTest.dynamicTest(param + ": " + r, () -> {
-                IllegalArgumentException fromValidate = catchIae(() -> sd.validate(r));
-                assertThat(fromValidate.getMessage()).startsWith(param + ": ");
-                assertThat(catchIae(() -> sd.generate(r))).hasMessage(fromValidate.getMessage());
-                // generateAsync throws itself: no future is returned for a bad request
-                assertThat(catchIae(() -> sd.generateAsync(r))).hasMessage(fromValidate.getMessage());
-                assertThat(catchIae(() -> sd.generateAsync(r, Runnable::run))).hasMessage(fromValidate.getMessage());
-            }));
-        }
-        tests.add(DynamicTest.dynamicTest("close", sd::close));
-        return tests.stream();
+    /**
+     * {@code validate}, {@code generate} and {@code generateAsync} (both forms, which throw instead of returning a
+     * future) reject the request with one message starting with the parameter name.
+     */
+    static void assertEveryPathRejects(SmallStableDiffusion sd, GenerationRequest r, String param) {
+        IllegalArgumentException fromValidate = catchIae(() -> sd.validate(r));
+        assertThat(fromValidate.getMessage()).startsWith(param + ": ");
+        assertThat(catchIae(() -> sd.generate(r))).hasMessage(fromValidate.getMessage());
+        assertThat(catchIae(() -> sd.generateAsync(r))).hasMessage(fromValidate.getMessage());
+        assertThat(catchIae(() -> sd.generateAsync(r, Runnable::run))).hasMessage(fromValidate.getMessage());
     }
 
     @Test
@@ -130,14 +101,7 @@ class LifecycleTest {
         try {
             CountDownLatch started = new CountDownLatch(1);
             AtomicReference<Throwable> blocking = new AtomicReference<>();
-            Thread caller = new Thread(() -> {
-                try {
-                    sd.generate(slow(started));
-                } catch (Throwable t) {
-                    blocking.set(t);
-                }
-            });
-            caller.start();
+            Thread caller = generateOnNewThread(sd, slow(started), blocking);
             assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
             // the executor's only thread is busy: the second request waits in its queue
             CountDownLatch busy = new CountDownLatch(1);
@@ -167,14 +131,7 @@ class LifecycleTest {
         try (SmallStableDiffusion sd = open()) {
             CountDownLatch started = new CountDownLatch(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread caller = new Thread(() -> {
-                try {
-                    sd.generate(slow(started));
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            caller.start();
+            Thread caller = generateOnNewThread(sd, slow(started), failure);
             assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
             caller.interrupt();
             caller.join(TimeUnit.SECONDS.toMillis(60));
@@ -225,6 +182,20 @@ class LifecycleTest {
         } finally {
             JniUtils.setNumThreads(before);
         }
+    }
+
+    /** Starts {@code sd.generate(request)} on a new thread; what it throws goes to {@code failure}. */
+    private static Thread generateOnNewThread(SmallStableDiffusion sd, GenerationRequest request,
+            AtomicReference<Throwable> failure) {
+        Thread t = new Thread(() -> {
+            try {
+                sd.generate(request);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        return t;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
