@@ -10,8 +10,11 @@ import javax.imageio.ImageIO;
 
 /**
  * One text-to-image or image-to-image request. Build it with {@link #builder()}; every field has diffusers'
- * default. Validation happens in {@link #validate(int)}, which {@link SmallStableDiffusion#generate} calls before any
- * work, so a bad request fails fast with an {@link IllegalArgumentException} naming the parameter.
+ * default. Validation is one set of rules on every path: {@link #validate()} checks what needs no model,
+ * {@link SmallStableDiffusion#validate} adds what depends on the model (steps against the scheduler's training
+ * timesteps, size against the autoencoder, registered LoRAs), and {@code generate}, {@code generateAsync} and the CLI
+ * all run it before any work, so a bad request fails at once with an {@link IllegalArgumentException} whose message
+ * starts with the parameter name.
  *
  * @param prompts one prompt per batch item (at least one)
  * @param negativePrompts empty, or one negative prompt per prompt
@@ -25,7 +28,8 @@ import javax.imageio.ImageIO;
  * @param eta DDIM's eta (stochasticity), ignored by other schedulers
  * @param clipSkip number of final CLIP layers to skip (0 = none)
  * @param initImage the image to start from (image-to-image), or {@code null} (text-to-image)
- * @param strength image-to-image / inpainting strength in {@code (0, 1]} (defaults 0.8 / 1.0, as diffusers)
+ * @param strength image-to-image / inpainting strength in {@code (0, 1]} (defaults 0.8 / 1.0, as diffusers); the
+ *     range is checked on every request, the value is used only with an {@code initImage}
  * @param scheduler a scheduler for this request only, or {@code null} for the instance's scheduler
  * @param listener progress callback, or {@code null}
  * @param promptSyntax how prompts are read ({@code null} means {@link PromptSyntax#PLAIN})
@@ -131,12 +135,26 @@ public record GenerationRequest(
     }
 
     /**
-     * Checks every parameter.
+     * Checks every parameter against the model-independent rules and the scheduler's training timesteps.
      *
      * @param maxSteps the scheduler's number of training timesteps (upper bound for {@code steps})
      * @throws IllegalArgumentException naming the first bad parameter and why
      */
     public void validate(int maxSteps) {
+        validate();
+        if (steps > maxSteps) {
+            throw new IllegalArgumentException("steps: " + steps + " is outside 1.." + maxSteps
+                    + " (the scheduler's training timesteps)");
+        }
+    }
+
+    /**
+     * Checks every parameter against the rules that need no model (the upper bound of {@code steps} and the size
+     * against the autoencoder are checked by {@link SmallStableDiffusion#validate}).
+     *
+     * @throws IllegalArgumentException naming the first bad parameter and why (the message starts with its name)
+     */
+    public void validate() {
         if (prompts == null || prompts.isEmpty()) {
             throw new IllegalArgumentException("prompt: at least one prompt is required");
         }
@@ -160,9 +178,8 @@ public record GenerationRequest(
         }
         checkSize("width", width);
         checkSize("height", height);
-        if (steps <= 0 || steps > maxSteps) {
-            throw new IllegalArgumentException("steps: " + steps + " is outside 1.." + maxSteps
-                    + " (the scheduler's training timesteps)");
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps: " + steps + " must be >= 1");
         }
         if (Double.isNaN(guidanceScale) || Double.isInfinite(guidanceScale) || guidanceScale < 0) {
             throw new IllegalArgumentException("guidanceScale: " + guidanceScale + " must be a finite number >= 0");
@@ -190,9 +207,13 @@ public record GenerationRequest(
                 throw new IllegalArgumentException("lora: " + l + " needs a name and a finite scale");
             }
         }
+        if (!(strength > 0 && strength <= 1)) { // checked without an init image too: a wrong value is a mistake
+            throw new IllegalArgumentException("strength: " + strength + " must be in (0, 1]");
+        }
         if (initImage != null) {
-            if (!(strength > 0 && strength <= 1)) {
-                throw new IllegalArgumentException("strength: " + strength + " must be in (0, 1] for image-to-image");
+            if ((int) (steps * strength) < 1) { // diffusers' get_timesteps: int(steps * strength) steps are run
+                throw new IllegalArgumentException("strength: " + strength + " of " + steps
+                        + " steps leaves no denoising step (steps × strength must be >= 1)");
             }
             if (latents != null) {
                 throw new IllegalArgumentException("latents: explicit latents cannot be combined with an init image");
@@ -412,7 +433,8 @@ public record GenerationRequest(
         }
 
         /**
-         * @param strength image-to-image strength in (0, 1]
+         * @param strength image-to-image / inpainting strength in (0, 1] (checked on every request; used only with
+         *     an init image)
          * @return this
          */
         public Builder strength(double strength) {

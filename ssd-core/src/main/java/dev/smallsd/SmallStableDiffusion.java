@@ -6,6 +6,7 @@ import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubOptions;
 import dev.smallsd.io.ModelLoadException;
 import dev.smallsd.lora.LoraFile;
+import dev.smallsd.pipeline.EngineSetup;
 import dev.smallsd.pipeline.InternalAccess;
 import dev.smallsd.pipeline.PipelineHooks;
 import dev.smallsd.pipeline.PipelineLoader;
@@ -15,11 +16,13 @@ import dev.smallsd.schedulers.SchedulerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Small Stable Diffusion (and any Stable Diffusion v1 model in the diffusers folder layout) in plain Java:
@@ -36,7 +39,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>An instance loads every model once; {@link #generate} may be called from several threads at once (each request
- * has its own generator and scheduler state). Close it to free the native memory of the weights.
+ * has its own generator and scheduler state).
+ *
+ * <p>Validation: {@link #generate}, {@link #generateAsync} and {@link #validate} check the whole request against the
+ * model before any work, with the same rules and messages ({@link IllegalArgumentException}s whose message starts
+ * with the parameter name); {@code generateAsync} throws them itself instead of failing the future.
+ *
+ * <p>Cancellation and closing: a request stops before its next UNet call (or before decoding) with a
+ * {@link CancellationException} when its future is cancelled, when the thread running {@code generate} is
+ * interrupted, or when the instance is closed. {@link #close} cancels every running and queued request, waits until
+ * the running ones have stopped, then frees the native memory of the weights; afterwards {@code generate},
+ * {@code generateAsync} and {@code validate} throw {@code IllegalStateException("SmallStableDiffusion is closed")}.
  */
 public final class SmallStableDiffusion implements AutoCloseable {
     static {
@@ -45,18 +58,12 @@ public final class SmallStableDiffusion implements AutoCloseable {
 
     private final StableDiffusionPipeline pipeline;
     private final NDManager manager;
-    private final ExecutorService async;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final RunningRequests requests = new RunningRequests();
+    private ExecutorService defaultPool; // guarded by this; created by the first generateAsync(request)
 
     private SmallStableDiffusion(StableDiffusionPipeline pipeline, NDManager manager) {
         this.pipeline = pipeline;
         this.manager = manager;
-        AtomicInteger n = new AtomicInteger();
-        this.async = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "ssd-generate-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** @return a builder */
@@ -65,59 +72,110 @@ public final class SmallStableDiffusion implements AutoCloseable {
     }
 
     /**
-     * Generates images, blocking until done.
+     * Generates images, blocking until done. Interrupting the calling thread stops the run before its next UNet call
+     * with a {@link CancellationException} (the interrupt flag stays set).
      *
      * @param request the request
      * @return the images and their metadata
-     * @throws IllegalArgumentException when a request parameter is invalid (the message names it)
+     * @throws IllegalArgumentException when a request parameter is invalid (the message starts with its name)
+     * @throws CancellationException when the thread was interrupted or the instance closed during the run
+     * @throws IllegalStateException when the instance is closed
      */
     public GenerationResult generate(GenerationRequest request) {
-        ensureOpen();
-        Objects.requireNonNull(request, "request");
-        return pipeline.run(request, PipelineHooks.NONE, () -> false);
+        RunningRequests.Ticket ticket = requests.begin();
+        try {
+            pipeline.validate(Objects.requireNonNull(request, "request"));
+            return pipeline.run(request, PipelineHooks.NONE, ticket);
+        } catch (CancellationException e) {
+            throw ticket.explain(e);
+        } finally {
+            requests.end(ticket);
+        }
     }
 
     /**
-     * Generates images on a background thread. {@code cancel(true)} on the returned future stops the run before the
-     * next UNet call; the instance stays usable.
+     * Generates images on a background thread of a pool this instance owns (daemon threads, created as needed and
+     * stopped by {@link #close}). See {@link #generateAsync(GenerationRequest, Executor)}.
      *
      * @param request the request (validated before this method returns)
      * @return the future result
+     * @throws IllegalArgumentException when a request parameter is invalid (the message starts with its name)
+     * @throws IllegalStateException when the instance is closed
      */
     public CompletableFuture<GenerationResult> generateAsync(GenerationRequest request) {
-        ensureOpen();
+        return generateAsync(request, defaultPool());
+    }
+
+    /**
+     * Generates images on a thread of the given executor, so a server decides how many requests run at once.
+     * The request is validated before this method returns: a bad one throws here, never through the future.
+     * {@code cancel(true)} on the returned future stops the run before its next UNet call (the instance stays
+     * usable); {@link #close} fails the future with a {@link CancellationException}. The executor is not shut down
+     * by this instance.
+     *
+     * @param request the request
+     * @param executor runs the request (a task per call; it may queue it)
+     * @return the future result
+     * @throws IllegalArgumentException when a request parameter is invalid (the message starts with its name)
+     * @throws IllegalStateException when the instance is closed
+     * @throws java.util.concurrent.RejectedExecutionException when the executor refuses the task
+     */
+    public CompletableFuture<GenerationResult> generateAsync(GenerationRequest request, Executor executor) {
+        Objects.requireNonNull(executor, "executor");
         validate(request);
-        AtomicBoolean cancel = new AtomicBoolean();
+        AtomicReference<CompletableFuture<GenerationResult>> future = new AtomicReference<>();
+        RunningRequests.Ticket ticket = new RunningRequests.Ticket(() -> future.get().completeExceptionally(
+                new CancellationException("SmallStableDiffusion was closed before the request started")));
         CompletableFuture<GenerationResult> f = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
-                cancel.set(true);
+                ticket.cancel();
                 return super.cancel(mayInterruptIfRunning);
             }
         };
-        async.execute(() -> {
-            if (cancel.get()) {
-                return;
+        future.set(f);
+        requests.queue(ticket);
+        try {
+            executor.execute(() -> {
+                if (!requests.start(ticket)) {
+                    return; // cancelled or closed before it started: the future is already completed
+                }
+                try {
+                    f.complete(pipeline.run(request, PipelineHooks.NONE, ticket));
+                } catch (CancellationException e) {
+                    f.completeExceptionally(ticket.explain(e));
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                } finally {
+                    requests.end(ticket);
+                }
+            });
+        } catch (RuntimeException e) {
+            requests.end(ticket);
+            if (f.isDone()) { // closed between queue and execute: the future already says so
+                return f;
             }
-            try {
-                f.complete(pipeline.run(request, PipelineHooks.NONE, cancel::get));
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
+            throw e;
+        }
         return f;
     }
 
     /**
-     * Checks a request against this model without running it: every parameter, and the timesteps against the
-     * scheduler the request would use. {@link #generate} does the same first.
+     * Checks a request against this model without running it: every parameter, the timesteps against the scheduler
+     * the request would use, the size against the autoencoder and the LoRAs against those registered.
+     * {@link #generate} and {@link #generateAsync} do the same first.
      *
      * @param request the request
      * @throws IllegalArgumentException when a request parameter is invalid (the message starts with its name)
+     * @throws IllegalStateException when the instance is closed
      */
     public void validate(GenerationRequest request) {
-        ensureOpen();
-        pipeline.validate(Objects.requireNonNull(request, "request"));
+        RunningRequests.Ticket ticket = requests.begin();
+        try {
+            pipeline.validate(Objects.requireNonNull(request, "request"));
+        } finally {
+            requests.end(ticket);
+        }
     }
 
     /** @return the default image width/height in pixels of the loaded model */
@@ -125,22 +183,40 @@ public final class SmallStableDiffusion implements AutoCloseable {
         return pipeline.defaultSize();
     }
 
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("this SmallStableDiffusion instance is closed");
+    private synchronized ExecutorService defaultPool() {
+        requests.ensureOpen();
+        if (defaultPool == null) {
+            AtomicInteger n = new AtomicInteger();
+            defaultPool = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "ssd-generate-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
         }
+        return defaultPool;
     }
 
-    /** Frees the models' native memory. Running requests must have finished. */
+    /**
+     * Cancels every running and queued request (their futures, and {@code generate} calls, fail with a
+     * {@link CancellationException}), waits until the running ones have stopped (each stops before its next UNet
+     * call), then frees the models' native memory. Later calls throw {@code IllegalStateException}. Idempotent;
+     * called from a request's own listener it returns at once and the memory is freed when that request ends.
+     */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            async.shutdownNow();
-            try {
-                pipeline.close();
-            } finally {
-                manager.close();
+        requests.close(this::release);
+    }
+
+    private void release() {
+        synchronized (this) {
+            if (defaultPool != null) {
+                defaultPool.shutdown();
             }
+        }
+        try {
+            pipeline.close();
+        } finally {
+            manager.close();
         }
     }
 
@@ -261,7 +337,8 @@ public final class SmallStableDiffusion implements AutoCloseable {
 
         /**
          * Sets libtorch's intra-op thread count. This is a process-wide setting of the native library: it affects
-         * every instance in the JVM.
+         * every instance in the JVM. The count applied is logged at INFO ({@code libtorch intra-op threads: n}); when
+         * this is the first use of the engine in the JVM, DJL's own start-up line shows it too.
          *
          * @param threads number of threads (default: available processors)
          * @return this
@@ -427,6 +504,7 @@ public final class SmallStableDiffusion implements AutoCloseable {
                 options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
                 options.modelName = hubModel;
             }
+            EngineSetup.start(options.threads); // before the first NDManager loads the engine
             NDManager manager = NDManager.newBaseManager();
             try {
                 StableDiffusionPipeline p = PipelineLoader.load(options, manager);

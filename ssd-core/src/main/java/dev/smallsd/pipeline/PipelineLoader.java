@@ -1,8 +1,6 @@
 package dev.smallsd.pipeline;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.smallsd.Components;
 import dev.smallsd.SafetyChecker;
 import dev.smallsd.SafetyCheckerProvider;
@@ -95,15 +93,11 @@ public final class PipelineLoader {
     public record Embedding(Path file, String token) {}
 
     /**
-     * @param o the options
+     * @param o the options (the engine is already started with its thread count: {@link EngineSetup#start})
      * @param manager owner of all weights
      * @return the pipeline
      */
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
-        Engine.getEngine("PyTorch");
-        if (o.threads != null) {
-            JniUtils.setNumThreads(o.threads);
-        }
         if (o.components != null) {
             // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
             Components c = o.components;
@@ -116,6 +110,7 @@ public final class PipelineLoader {
         }
         long start = System.nanoTime();
         ModelDirectory dir = ModelDirectory.open(o.modelPath);
+        requireSafetyCheckerImplementation(o, dir);
         String variant = o.variant;
         // every LoRA file is read and checked before any weight is loaded: nothing is half-applied
         LoraSet loras = LoraSet.load(o.fusedLoras, o.registeredLoras, manager);
@@ -197,6 +192,22 @@ public final class PipelineLoader {
     private static Function<SchedulerType, Scheduler> schedulerFactory(Map<String, Object> schedulerConfig) {
         Map<SchedulerType, Scheduler> cache = new ConcurrentHashMap<>();
         return type -> cache.computeIfAbsent(type, k -> Schedulers.create(k, schedulerConfig));
+    }
+
+    /**
+     * Fails before any weight is loaded when the folder has a safety checker that nothing on the class path can run
+     * and the user did not turn checking off: images must not go unchecked silently (a log line is lost without an
+     * SLF4J binding).
+     */
+    private static void requireSafetyCheckerImplementation(Options o, ModelDirectory dir) {
+        if (o.safetyMode != SafetyMode.OFF && o.safetyChecker == null
+                && dir.hasComponent(ModelDirectory.SAFETY_CHECKER)
+                && !ServiceLoader.load(SafetyCheckerProvider.class).iterator().hasNext()) {
+            throw new IllegalStateException(o.modelPath + " has a safety_checker but no SafetyChecker implementation "
+                    + "is on the class path: add the dependency dev.smallsd:ssd-safety, or call "
+                    + "safetyMode(SafetyMode.OFF) (or disableSafetyChecker()) on the builder to generate without "
+                    + "checking images");
+        }
     }
 
     private static SafetyChecker safetyChecker(Options o, ModelDirectory dir) {

@@ -124,6 +124,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      */
     public void validate(GenerationRequest request) {
         request.validate(schedulerFor(request).numTrainTimesteps());
+        checkAgainstModel(request);
         for (LoraUse use : requestLoras(request)) {
             if (!loras.names().contains(use.name())) {
                 throw new IllegalArgumentException("lora: no LoRA is registered under '" + use.name()
@@ -141,7 +142,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      *
      * @param request the request
      * @param hooks test hooks ({@link PipelineHooks#NONE} for applications)
-     * @param cancelled polled before every UNet call; when it returns true the run stops with a
+     * @param cancelled polled before every UNet call and before decoding; when it returns true the run stops with a
      *     {@link CancellationException}
      * @return the images
      */
@@ -190,25 +191,11 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private GenerationResult runWithLayers(GenerationRequest request, Scheduler scheduler, PipelineHooks hooks,
             BooleanSupplier cancelled) {
         request.validate(scheduler.numTrainTimesteps());
-        int width = request.width() != null ? request.width() : request.isImageToImage()
-                ? request.initImage().getWidth() / 8 * 8 : defaultSize();
-        int height = request.height() != null ? request.height() : request.isImageToImage()
-                ? request.initImage().getHeight() / 8 * 8 : defaultSize();
+        long[] latentShape = checkAgainstModel(request);
         int factor = vae.spatialFactor();
-        if (width % factor != 0 || height % factor != 0) {
-            throw new IllegalArgumentException("width/height: " + width + "x" + height + " must be multiples of "
-                    + factor);
-        }
+        int width = (int) latentShape[3] * factor;
+        int height = (int) latentShape[2] * factor;
         int batch = request.batchSize();
-        if (unet.config().inChannels() != vae.latentChannels() && !request.isInpainting()) {
-            throw new IllegalArgumentException("maskImage: this UNet has " + unet.config().inChannels()
-                    + " input channels (an inpainting UNet): it needs an initImage and a maskImage");
-        }
-        long[] latentShape = {batch, vae.latentChannels(), height / factor, width / factor};
-        if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {
-            throw new IllegalArgumentException("latents: " + request.latents().length + " values, expected "
-                    + new Shape(latentShape).size() + " for shape " + Arrays.toString(latentShape));
-        }
         PipelineHooks.Observer observer = hooks.observer() != null ? hooks.observer() : new PipelineHooks.Observer() {};
         long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(1L << 32);
         NoiseSource noise = hooks.noise() != null ? hooks.noise() : new TorchGenerator(seed);
@@ -245,10 +232,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             // 3. Denoising loop: one batched UNet call per step, guidance, scheduler step.
             StepOptions options = StepOptions.DEFAULT.withEta(request.eta());
             for (int i = 0; i < timesteps.length; i++) {
-                if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-                    throw new CancellationException("generation cancelled after " + i + " of " + timesteps.length
-                            + " steps");
-                }
+                checkCancelled(cancelled, "after " + i + " of " + timesteps.length + " steps");
                 double t = timesteps[i];
                 NDArray next;
                 try (NDScope step = new NDScope()) {
@@ -284,6 +268,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 }
             }
             long t2 = System.nanoTime();
+            checkCancelled(cancelled, "before decoding");
 
             // 4. Decode: image = vae.decode(latents / scaling_factor), (x / 2 + 0.5).clamp(0, 1), NHWC.
             NDArray images = decode(latents);
@@ -331,6 +316,34 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             }
             return Images.toBufferedImages(images, flags, block);
         }
+    }
+
+    /**
+     * The checks of a request that depend on this model: the image size against the autoencoder, the UNet's input
+     * channels, explicit latents against the latent shape.
+     *
+     * @return the latent shape {@code [batch, channels, height / factor, width / factor]}
+     */
+    private long[] checkAgainstModel(GenerationRequest request) {
+        int width = request.width() != null ? request.width() : request.isImageToImage()
+                ? request.initImage().getWidth() / 8 * 8 : defaultSize();
+        int height = request.height() != null ? request.height() : request.isImageToImage()
+                ? request.initImage().getHeight() / 8 * 8 : defaultSize();
+        int factor = vae.spatialFactor();
+        if (width % factor != 0 || height % factor != 0) {
+            throw new IllegalArgumentException("width/height: " + width + "x" + height + " must be multiples of "
+                    + factor);
+        }
+        if (unet.config().inChannels() != vae.latentChannels() && !request.isInpainting()) {
+            throw new IllegalArgumentException("maskImage: this UNet has " + unet.config().inChannels()
+                    + " input channels (an inpainting UNet): it needs an initImage and a maskImage");
+        }
+        long[] latentShape = {request.batchSize(), vae.latentChannels(), height / factor, width / factor};
+        if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {
+            throw new IllegalArgumentException("latents: " + request.latents().length + " values, expected "
+                    + new Shape(latentShape).size() + " for shape " + Arrays.toString(latentShape));
+        }
+        return latentShape;
     }
 
     private NDArray encodePrompts(GenerationRequest request, boolean cfg, NDManager rm,
@@ -416,6 +429,16 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         float[] v = new float[(int) batch];
         Arrays.fill(v, (float) t);
         return rm.create(v);
+    }
+
+    /**
+     * Stops the run with a {@link CancellationException} when it was cancelled (a cancelled future, a closed
+     * instance) or its thread was interrupted.
+     */
+    private static void checkCancelled(BooleanSupplier cancelled, String where) {
+        if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("generation cancelled " + where);
+        }
     }
 
     private static long ms(long nanos) {

@@ -46,7 +46,7 @@ class LoraPromptTagsPipelineTest {
         Path file = FeatureCase.dir().resolve(lora.getAsJsonArray("files").get(0).getAsString());
         scale = lora.get("scale").getAsDouble();
         name = "style";
-        sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.FLAG_ONLY)
+        sd = SmallStableDiffusion.builder().modelPath(Golden.tinyModel()).safetyMode(SafetyMode.OFF)
                 .registerLora(name, file).build();
     }
 

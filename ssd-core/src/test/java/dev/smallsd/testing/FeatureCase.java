@@ -247,7 +247,8 @@ public record FeatureCase(String name, String kind, JsonObject entry) {
                 rb.lora(REQUEST_LORA + i, loraScale());
             }
         }
-        if (!withSafetyChecker()) {
+        if (!withSafetyChecker() || !java.util.ServiceLoader.load(dev.smallsd.SafetyCheckerProvider.class)
+                .iterator().hasNext()) { // core's own tests run without ssd-safety: opt out explicitly
             b.disableSafetyChecker();
         }
         try (SmallStableDiffusion sd = configure.apply(b).build()) {

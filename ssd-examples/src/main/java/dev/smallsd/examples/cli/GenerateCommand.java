@@ -195,9 +195,12 @@ public final class GenerateCommand implements Callable<Integer> {
         DenoiseProgress listener = new DenoiseProgress(err, progress);
         GenerationRequest request = rb.progress(listener).build();
         try {
-            request.validate(Integer.MAX_VALUE);
+            request.validate(); // the library's rules and messages; the model's limits follow once it is loaded
         } catch (IllegalArgumentException e) {
-            throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
+            throw RequestErrors.usage(e);
+        }
+        if (strength != null && initImage == null) {
+            throw CliException.usage("--strength", "only applies to image-to-image; give --init-image too");
         }
 
         Path modelDir = models.resolve(model, revision, variant, err, progress);
@@ -207,7 +210,7 @@ public final class GenerateCommand implements Callable<Integer> {
             try {
                 sd.validate(request);
             } catch (IllegalArgumentException e) {
-                throw new CliException(SsdCommand.EXIT_USAGE, e.getMessage(), e);
+                throw RequestErrors.usage(e);
             }
             GenerationResult result;
             try {
@@ -235,25 +238,8 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private void checkArguments() {
-        if (steps < 1) {
-            throw CliException.usage("--steps", steps + " must be >= 1");
-        }
-        if (!Double.isFinite(guidance) || guidance < 0) {
-            throw CliException.usage("--guidance", guidance + " must be a finite number >= 0");
-        }
-        if (numImages < 1) {
-            throw CliException.usage("--num-images", numImages + " must be >= 1");
-        }
         if (threads != null && threads < 1) {
             throw CliException.usage("--threads", threads + " must be >= 1");
-        }
-        if (strength != null) {
-            if (initImage == null) {
-                throw CliException.usage("--strength", "only applies to image-to-image; give --init-image too");
-            }
-            if (!(strength > 0 && strength <= 1)) {
-                throw CliException.usage("--strength", strength + " must be in (0, 1]");
-            }
         }
         if (Files.isDirectory(output)) {
             throw CliException.usage("--output", output + " is a folder; give a file name such as out.png");
