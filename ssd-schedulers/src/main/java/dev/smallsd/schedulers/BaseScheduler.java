@@ -70,7 +70,12 @@ abstract class BaseScheduler implements Scheduler {
     protected abstract SchedulerRun createRun(int numInferenceSteps);
 
     /** Timesteps and their sigmas (without the final 0) of a k-diffusion style schedule. */
-    record SigmaSchedule(double[] timesteps, double[] sigmas) {}
+    record SigmaSchedule(double[] timesteps, double[] sigmas) {
+        /** The sigmas as float32 with the final 0 appended ({@code n + 1} values), as the runs hold them. */
+        float[] withZero() {
+            return SigmaSchedulerRun.withZeroF32(sigmas);
+        }
+    }
 
     /**
      * The k-diffusion schedule of Heun, LMS and KDPM2: timesteps by {@code timestep_spacing}, the training sigmas

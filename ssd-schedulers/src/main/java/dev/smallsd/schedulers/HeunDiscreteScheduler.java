@@ -31,8 +31,7 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
         int n = numInferenceSteps;
         SigmaSchedule schedule = sigmaSchedule(n, false);
         double[] ts = schedule.timesteps();
-        double[] sig = schedule.sigmas();
-        float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
+        float[] base = schedule.withZero(); // n + 1
         // cat(sigmas[:1], sigmas[1:-1].repeat_interleave(2), sigmas[-1:])
         float[] sigmas = new float[2 * n];
         sigmas[0] = base[0];

@@ -29,8 +29,7 @@ public final class KDpm2AncestralDiscreteScheduler extends BaseScheduler {
         int n = numInferenceSteps;
         SigmaSchedule schedule = sigmaSchedule(n, true);
         double[] ts = schedule.timesteps();
-        double[] sig = schedule.sigmas();
-        float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
+        float[] base = schedule.withZero(); // n + 1
         int m = base.length;
         float[] up = new float[m];
         float[] down = new float[m];

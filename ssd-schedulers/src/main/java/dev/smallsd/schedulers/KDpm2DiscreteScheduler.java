@@ -42,8 +42,7 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
         int n = numInferenceSteps;
         SigmaSchedule schedule = sigmaSchedule(n, true);
         double[] ts = schedule.timesteps();
-        double[] sig = schedule.sigmas();
-        float[] base = SigmaSchedulerRun.withZeroF32(sig); // n + 1
+        float[] base = schedule.withZero(); // n + 1
         float[] interpol = new float[base.length];
         for (int i = 0; i < base.length; i++) {
             float rolled = base[(i - 1 + base.length) % base.length];

@@ -36,11 +36,8 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
 
     @Override
     protected SchedulerRun createRun(int numInferenceSteps) {
-        int n = numInferenceSteps;
-        SigmaSchedule schedule = sigmaSchedule(n, false);
-        double[] ts = schedule.timesteps();
-        double[] sig = schedule.sigmas();
-        return new Run(ts, SigmaSchedulerRun.withZeroF32(sig), n);
+        SigmaSchedule schedule = sigmaSchedule(numInferenceSteps, false);
+        return new Run(schedule.timesteps(), schedule.withZero(), numInferenceSteps);
     }
 
     /** One LMS generation. */
