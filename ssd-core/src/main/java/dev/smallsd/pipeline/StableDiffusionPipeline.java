@@ -16,6 +16,7 @@ import dev.smallsd.Timings;
 import dev.smallsd.lora.LoraPromptTags;
 import dev.smallsd.lora.RegisteredLoras;
 import dev.smallsd.nn.LowRankAdapters;
+import dev.smallsd.nn.Scopes;
 import dev.smallsd.schedulers.Img2ImgStart;
 import dev.smallsd.schedulers.NoiseSource;
 import dev.smallsd.schedulers.Scheduler;
@@ -304,8 +305,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      * with a safety checker in {@link SafetyMode#BLOCK} mode, flagged previews are black too.
      */
     private List<BufferedImage> previews(NDArray latents) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        return Scopes.compute(() -> {
             NDArray images = decode(latents);
             List<Boolean> flags = new ArrayList<>();
             boolean block = safetyChecker != null && safetyMode == SafetyMode.BLOCK;
@@ -315,7 +315,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 }
             }
             return Images.toBufferedImages(images, flags, block);
-        }
+        });
     }
 
     /**

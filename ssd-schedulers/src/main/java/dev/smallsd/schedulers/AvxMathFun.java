@@ -2,8 +2,8 @@ package dev.smallsd.schedulers;
 
 /**
  * Single-lane float32 restatement of the Cephes-style {@code log} and {@code sincos} approximations that PyTorch's
- * AVX2 normal kernel uses ({@code log256_ps} and {@code sincos256_ps} of {@code aten/src/ATen/native/cpu/avx_mathfun.h},
- * themselves after Julien Pommier's {@code sse_mathfun}). They are not correctly rounded, so {@link Math#log} or
+ * AVX2 normal kernel uses ({@code log256_ps} and {@code sincos256_ps} of
+ * {@code aten/src/ATen/native/cpu/avx_mathfun.h}, themselves after Julien Pommier's {@code sse_mathfun}). They are not correctly rounded, so {@link Math#log} or
  * {@link Math#sin} would differ from torch in the last bits; these give the same bits.
  *
  * <p>Rounding follows the compiled kernel, not just the source: PyTorch builds its AVX2 kernels with FMA enabled and

@@ -14,16 +14,9 @@ public final class DdimScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "clip_sample", true,
-                "set_alpha_to_one", true,
-                "steps_offset", 0,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "clip_sample_range", 1.0,
-                "sample_max_value", 1.0,
-                "timestep_spacing", "leading",
-                "rescale_betas_zero_snr", false);
+                "clip_sample", true, "set_alpha_to_one", true, "steps_offset", 0, "prediction_type", "epsilon",
+                "thresholding", false, "dynamic_thresholding_ratio", 0.995, "clip_sample_range", 1.0,
+                "sample_max_value", 1.0, "timestep_spacing", "leading", "rescale_betas_zero_snr", false);
     }
 
     DdimScheduler(SchedulerConfig config) {

@@ -11,15 +11,9 @@ public final class DdpmScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "variance_type", "fixed_small",
-                "clip_sample", true,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "clip_sample_range", 1.0,
-                "sample_max_value", 1.0,
-                "timestep_spacing", "leading",
-                "steps_offset", 0,
+                "variance_type", "fixed_small", "clip_sample", true, "prediction_type", "epsilon",
+                "thresholding", false, "dynamic_thresholding_ratio", 0.995, "clip_sample_range", 1.0,
+                "sample_max_value", 1.0, "timestep_spacing", "leading", "steps_offset", 0,
                 "rescale_betas_zero_snr", false);
     }
 

@@ -15,12 +15,8 @@ public final class DeisMultistepScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
-                "algorithm_type", "deis",
-                "solver_type", "logrho",
-                "lower_order_final", true,
-                "use_karras_sigmas", false,
-                "timestep_spacing", "linspace",
-                "steps_offset", 0);
+                "algorithm_type", "deis", "solver_type", "logrho", "lower_order_final", true,
+                "use_karras_sigmas", false, "timestep_spacing", "linspace", "steps_offset", 0);
     }
 
     private final int solverOrder;

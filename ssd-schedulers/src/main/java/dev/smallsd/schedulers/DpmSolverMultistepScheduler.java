@@ -15,18 +15,10 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
-                "algorithm_type", "dpmsolver++",
-                "solver_type", "midpoint",
-                "lower_order_final", true,
-                "euler_at_final", false,
-                "use_karras_sigmas", false,
-                "use_lu_lambdas", false,
-                "final_sigmas_type", "zero",
-                "lambda_min_clipped", Double.NEGATIVE_INFINITY,
-                "variance_type", null,
-                "timestep_spacing", "linspace",
-                "steps_offset", 0,
-                "rescale_betas_zero_snr", false);
+                "algorithm_type", "dpmsolver++", "solver_type", "midpoint", "lower_order_final", true,
+                "euler_at_final", false, "use_karras_sigmas", false, "use_lu_lambdas", false,
+                "final_sigmas_type", "zero", "lambda_min_clipped", Double.NEGATIVE_INFINITY, "variance_type", null,
+                "timestep_spacing", "linspace", "steps_offset", 0, "rescale_betas_zero_snr", false);
     }
 
     private final int solverOrder;

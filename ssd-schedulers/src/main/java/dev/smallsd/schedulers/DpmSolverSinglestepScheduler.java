@@ -16,13 +16,9 @@ public final class DpmSolverSinglestepScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
-                "algorithm_type", "dpmsolver++",
-                "solver_type", "midpoint",
-                "lower_order_final", false,
-                "use_karras_sigmas", false,
-                "final_sigmas_type", "zero",
-                "lambda_min_clipped", Double.NEGATIVE_INFINITY,
-                "variance_type", null);
+                "algorithm_type", "dpmsolver++", "solver_type", "midpoint", "lower_order_final", false,
+                "use_karras_sigmas", false, "final_sigmas_type", "zero",
+                "lambda_min_clipped", Double.NEGATIVE_INFINITY, "variance_type", null);
     }
 
     private final int solverOrder;

@@ -11,9 +11,7 @@ public final class EulerAncestralDiscreteScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "prediction_type", "epsilon",
-                "timestep_spacing", "linspace",
-                "steps_offset", 0,
+                "prediction_type", "epsilon", "timestep_spacing", "linspace", "steps_offset", 0,
                 "rescale_betas_zero_snr", false);
     }
 

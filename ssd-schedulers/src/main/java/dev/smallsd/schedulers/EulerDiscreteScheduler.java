@@ -14,15 +14,9 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "prediction_type", "epsilon",
-                "interpolation_type", "linear",
-                "use_karras_sigmas", false,
-                "sigma_min", null,
-                "sigma_max", null,
-                "timestep_spacing", "linspace",
-                "timestep_type", "discrete",
-                "steps_offset", 0,
-                "rescale_betas_zero_snr", false);
+                "prediction_type", "epsilon", "interpolation_type", "linear", "use_karras_sigmas", false,
+                "sigma_min", null, "sigma_max", null, "timestep_spacing", "linspace", "timestep_type", "discrete",
+                "steps_offset", 0, "rescale_betas_zero_snr", false);
     }
 
     EulerDiscreteScheduler(SchedulerConfig config) {

@@ -14,12 +14,8 @@ public final class HeunDiscreteScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
-                "prediction_type", "epsilon",
-                "use_karras_sigmas", false,
-                "clip_sample", false,
-                "clip_sample_range", 1.0,
-                "timestep_spacing", "linspace",
-                "steps_offset", 0);
+                "prediction_type", "epsilon", "use_karras_sigmas", false, "clip_sample", false,
+                "clip_sample_range", 1.0, "timestep_spacing", "linspace", "steps_offset", 0);
     }
 
     HeunDiscreteScheduler(SchedulerConfig config) {

@@ -14,9 +14,7 @@ public final class KDpm2DiscreteScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "linear",
-                "use_karras_sigmas", false,
-                "prediction_type", "epsilon",
-                "timestep_spacing", "linspace",
+                "use_karras_sigmas", false, "prediction_type", "epsilon", "timestep_spacing", "linspace",
                 "steps_offset", 0);
     }
 

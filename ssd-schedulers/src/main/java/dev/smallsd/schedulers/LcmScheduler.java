@@ -14,18 +14,10 @@ public final class LcmScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.00085, 0.012, "scaled_linear",
-                "original_inference_steps", 50,
-                "clip_sample", false,
-                "clip_sample_range", 1.0,
-                "set_alpha_to_one", true,
-                "steps_offset", 0,
-                "prediction_type", "epsilon",
-                "thresholding", false,
-                "dynamic_thresholding_ratio", 0.995,
-                "sample_max_value", 1.0,
-                "timestep_spacing", "leading",
-                "timestep_scaling", 10.0,
-                "rescale_betas_zero_snr", false);
+                "original_inference_steps", 50, "clip_sample", false, "clip_sample_range", 1.0,
+                "set_alpha_to_one", true, "steps_offset", 0, "prediction_type", "epsilon", "thresholding", false,
+                "dynamic_thresholding_ratio", 0.995, "sample_max_value", 1.0, "timestep_spacing", "leading",
+                "timestep_scaling", 10.0, "rescale_betas_zero_snr", false);
     }
 
     LcmScheduler(SchedulerConfig config) {

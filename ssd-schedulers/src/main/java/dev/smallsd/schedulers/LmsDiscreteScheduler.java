@@ -21,9 +21,7 @@ public final class LmsDiscreteScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "use_karras_sigmas", false,
-                "prediction_type", "epsilon",
-                "timestep_spacing", "linspace",
+                "use_karras_sigmas", false, "prediction_type", "epsilon", "timestep_spacing", "linspace",
                 "steps_offset", 0);
     }
 

@@ -18,11 +18,8 @@ public final class PndmScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.of(0.0001, 0.02, "linear",
-                "skip_prk_steps", false,
-                "set_alpha_to_one", false,
-                "prediction_type", "epsilon",
-                "timestep_spacing", "leading",
-                "steps_offset", 0);
+                "skip_prk_steps", false, "set_alpha_to_one", false, "prediction_type", "epsilon",
+                "timestep_spacing", "leading", "steps_offset", 0);
     }
 
     PndmScheduler(SchedulerConfig config) {

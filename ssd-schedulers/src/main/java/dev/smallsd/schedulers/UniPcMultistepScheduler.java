@@ -17,14 +17,9 @@ public final class UniPcMultistepScheduler extends BaseScheduler {
 
     static Map<String, Object> defaults() {
         return ConfigDefaults.solver(
-                "predict_x0", true,
-                "solver_type", "bh2",
-                "lower_order_final", true,
-                "disable_corrector", ConfigDefaults.emptyList(),
-                "solver_p", null,
-                "use_karras_sigmas", false,
-                "timestep_spacing", "linspace",
-                "steps_offset", 0);
+                "predict_x0", true, "solver_type", "bh2", "lower_order_final", true,
+                "disable_corrector", ConfigDefaults.emptyList(), "solver_p", null, "use_karras_sigmas", false,
+                "timestep_spacing", "linspace", "steps_offset", 0);
     }
 
     private final int solverOrder;
