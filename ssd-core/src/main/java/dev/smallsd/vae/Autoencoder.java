@@ -2,6 +2,7 @@ package dev.smallsd.vae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.smallsd.io.config.LatentSpace;
 import dev.smallsd.schedulers.NoiseSource;
 
@@ -27,6 +28,21 @@ public interface Autoencoder {
     /** @return {@code scaling_factor}: pipeline latents = scaling factor × encoder latents */
     default double scalingFactor() {
         return config().scalingFactor();
+    }
+
+    /**
+     * Checks that {@code z} is a batch of latents of this autoencoder: {@code [N, latentChannels, h, w]}.
+     *
+     * @param z the decoder input
+     * @return its shape
+     * @throws IllegalArgumentException for another shape
+     */
+    default Shape requireLatentShape(NDArray z) {
+        Shape s = z.getShape();
+        if (s.dimension() != 4 || s.get(1) != latentChannels()) {
+            throw new IllegalArgumentException("latents must be [batch, " + latentChannels() + ", h, w], got " + s);
+        }
+        return s;
     }
 
     /**

@@ -118,7 +118,6 @@ public final class AutoencoderKL implements Autoencoder {
         return dist.sample(noise.next(dist.mean().getShape(), manager));
     }
 
-    /** @return {@code scaling_factor}: pipeline latents = scaling factor × posterior sample */
     /**
      * {@code vae.decode(z).sample}. Thread-safe.
      *
@@ -127,11 +126,7 @@ public final class AutoencoderKL implements Autoencoder {
      */
     @Override
     public NDArray decode(NDArray z) {
-        Shape s = z.getShape();
-        if (s.dimension() != 4 || s.get(1) != config.latentChannels()) {
-            throw new IllegalArgumentException("latents must be [batch, " + config.latentChannels() + ", h, w], got "
-                    + s);
-        }
+        Shape s = requireLatentShape(z);
         if (z.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("latents must be float32, got " + z.getDataType());
         }

@@ -58,11 +58,7 @@ public final class AutoencoderTiny implements Autoencoder {
 
     @Override
     public NDArray decode(NDArray z) {
-        Shape s = z.getShape();
-        if (s.dimension() != 4 || s.get(1) != config.latentChannels()) {
-            throw new IllegalArgumentException("latents must be [batch, " + config.latentChannels() + ", h, w], got "
-                    + s);
-        }
+        requireLatentShape(z);
         return decoder.forward(z);
     }
 
