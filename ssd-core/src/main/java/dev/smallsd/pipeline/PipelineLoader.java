@@ -100,6 +100,11 @@ public final class PipelineLoader {
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
         if (o.components != null) {
             // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
+            if (!o.fusedLoras.isEmpty() || !o.registeredLoras.isEmpty() || !o.textualInversions.isEmpty()
+                    || o.unetPath != null || o.vaePath != null) {
+                throw new IllegalArgumentException("components: lora, registerLora, textualInversion, unet and vae "
+                        + "apply to a model folder and cannot be combined with in-memory components");
+            }
             Components c = o.components;
             Scheduler scheduler = o.scheduler != null ? o.scheduler
                     : o.schedulerType != null ? Schedulers.create(o.schedulerType, c.schedulerConfig())
