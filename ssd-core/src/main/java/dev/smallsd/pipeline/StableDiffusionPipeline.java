@@ -277,13 +277,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             long t3 = System.nanoTime();
 
             // 5. Safety check, once per batch.
-            List<Boolean> flags = new ArrayList<>();
-            if (safetyChecker != null) {
-                boolean[] f = safetyChecker.check(images);
-                for (boolean b : f) {
-                    flags.add(b);
-                }
-            }
+            List<Boolean> flags = safetyFlags(images, safetyChecker != null);
             long t4 = System.nanoTime();
             List<BufferedImage> out = Images.toBufferedImages(images, flags, safetyMode == SafetyMode.BLOCK);
             List<String> params = new ArrayList<>();
@@ -307,15 +301,20 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private List<BufferedImage> previews(NDArray latents) {
         return Scopes.compute(() -> {
             NDArray images = decode(latents);
-            List<Boolean> flags = new ArrayList<>();
             boolean block = safetyChecker != null && safetyMode == SafetyMode.BLOCK;
-            if (block) {
-                for (boolean b : safetyChecker.check(images)) {
-                    flags.add(b);
-                }
-            }
-            return Images.toBufferedImages(images, flags, block);
+            return Images.toBufferedImages(images, safetyFlags(images, block), block);
         });
+    }
+
+    /** The safety checker's flags for decoded images (one per image), or none when {@code check} is false. */
+    private List<Boolean> safetyFlags(NDArray images, boolean check) {
+        List<Boolean> flags = new ArrayList<>();
+        if (check) {
+            for (boolean b : safetyChecker.check(images)) {
+                flags.add(b);
+            }
+        }
+        return flags;
     }
 
     /**
