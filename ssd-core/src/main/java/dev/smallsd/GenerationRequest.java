@@ -1,7 +1,10 @@
 package dev.smallsd;
 
 import dev.smallsd.schedulers.SchedulerType;
+import dev.smallsd.text.PromptAttention;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -173,8 +176,8 @@ public record GenerationRequest(
             }
         }
         if (promptSyntax == PromptSyntax.A1111) {
-            prompts.forEach(dev.smallsd.text.PromptAttention::parse);
-            negativePrompts.forEach(dev.smallsd.text.PromptAttention::parse);
+            prompts.forEach(PromptAttention::parse);
+            negativePrompts.forEach(PromptAttention::parse);
         }
         checkSize("width", width);
         checkSize("height", height);
@@ -413,16 +416,16 @@ public record GenerationRequest(
          * @return this
          * @throws IllegalArgumentException naming the file when it cannot be read as an image
          */
-        public Builder initImage(java.nio.file.Path file) {
+        public Builder initImage(Path file) {
             this.initImage = readImage("initImage", file);
             return this;
         }
 
-        private static BufferedImage readImage(String parameter, java.nio.file.Path file) {
+        private static BufferedImage readImage(String parameter, Path file) {
             BufferedImage img;
             try {
                 img = ImageIO.read(file.toFile());
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 throw new IllegalArgumentException(parameter + ": cannot read " + file + ": " + e.getMessage(), e);
             }
             if (img == null) {
@@ -510,7 +513,7 @@ public record GenerationRequest(
          * @return this
          * @throws IllegalArgumentException when the file cannot be read as an image
          */
-        public Builder maskImage(java.nio.file.Path file) {
+        public Builder maskImage(Path file) {
             this.maskImage = readImage("maskImage", file);
             return this;
         }

@@ -1,5 +1,6 @@
 package dev.smallsd.examples.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
@@ -270,7 +271,7 @@ public final class ProgressBar {
                 String target = Files.readSymbolicLink(fd2).toString();
                 return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
             }
-        } catch (java.io.IOException | SecurityException | UnsupportedOperationException e) {
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
             // fall through to the console heuristic
         }
         return System.console() != null;
