@@ -1,9 +1,9 @@
 package dev.smallsd;
 
-import dev.smallsd.text.ClipTextModel;
-import dev.smallsd.text.ClipTokenizer;
-import dev.smallsd.unet.UNet2DConditionModel;
-import dev.smallsd.vae.Autoencoder;
+import dev.smallsd.internal.text.ClipTextModel;
+import dev.smallsd.internal.text.ClipTokenizer;
+import dev.smallsd.internal.unet.UNet2DConditionModel;
+import dev.smallsd.internal.vae.Autoencoder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.smallsd;
 
 import dev.smallsd.schedulers.SchedulerType;
-import dev.smallsd.text.PromptAttention;
+import dev.smallsd.internal.text.PromptAttention;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -482,7 +482,7 @@ public record GenerationRequest(
          * @throws IllegalArgumentException ({@code previewEvery: ...}) when negative
          */
         public Builder progress(ProgressListener listener, int previewEvery) {
-            this.listener = new dev.smallsd.pipeline.ProgressAdapter(listener, previewEvery);
+            this.listener = new dev.smallsd.internal.pipeline.ProgressAdapter(listener, previewEvery);
             return this;
         }
 

@@ -11,7 +11,7 @@ public enum PromptSyntax {
     /**
      * AUTOMATIC1111's syntax: {@code (word)}, {@code [word]}, {@code (word:1.3)}, escapes {@code \(}…,
      * {@code BREAK}; prompts of any length in 75-token chunks with the comma backtrack; emphasis "Original"; prompt
-     * and negative prompt padded to the same number of chunks (see {@link dev.smallsd.text.WeightedPromptEncoder}).
+     * and negative prompt padded to the same number of chunks (see {@link dev.smallsd.internal.text.WeightedPromptEncoder}).
      */
     A1111
 }

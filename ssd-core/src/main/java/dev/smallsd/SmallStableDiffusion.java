@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.hub.DownloadListener;
 import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubOptions;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.lora.LoraFile;
-import dev.smallsd.pipeline.EngineSetup;
-import dev.smallsd.pipeline.InternalAccess;
-import dev.smallsd.pipeline.PipelineHooks;
-import dev.smallsd.pipeline.PipelineLoader;
-import dev.smallsd.pipeline.StableDiffusionPipeline;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.lora.LoraFile;
+import dev.smallsd.internal.pipeline.EngineSetup;
+import dev.smallsd.internal.pipeline.InternalAccess;
+import dev.smallsd.internal.pipeline.PipelineHooks;
+import dev.smallsd.internal.pipeline.PipelineLoader;
+import dev.smallsd.internal.pipeline.StableDiffusionPipeline;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerType;
 import java.nio.file.Files;
@@ -420,7 +420,7 @@ public final class SmallStableDiffusion implements AutoCloseable {
          *     ({@code .safetensors}, {@code .bin}) file
          * @param token the token, or {@code null} for the file's default
          * @return this
-         * @see dev.smallsd.text.TextualInversion
+         * @see dev.smallsd.internal.text.TextualInversion
          */
         public Builder textualInversion(Path file, String token) {
             Objects.requireNonNull(file, "textualInversion");

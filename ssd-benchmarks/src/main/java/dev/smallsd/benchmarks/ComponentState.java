@@ -2,9 +2,9 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.nn.Scopes;
-import dev.smallsd.nn.Weights;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.internal.nn.Scopes;
+import dev.smallsd.internal.nn.Weights;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;

@@ -2,8 +2,8 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.nn.Weights;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.internal.nn.Weights;
 import dev.smallsd.safety.ClipImageProcessor;
 import dev.smallsd.safety.ClipSafetyChecker;
 import dev.smallsd.safety.FeatureExtractorConfig;

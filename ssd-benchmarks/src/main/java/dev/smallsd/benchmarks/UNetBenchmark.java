@@ -2,9 +2,9 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.nn.Weights;
-import dev.smallsd.unet.UNet2DConditionModel;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.internal.nn.Weights;
+import dev.smallsd.internal.unet.UNet2DConditionModel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;

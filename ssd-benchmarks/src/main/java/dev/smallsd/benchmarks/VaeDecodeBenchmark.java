@@ -2,9 +2,9 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.nn.Weights;
-import dev.smallsd.vae.AutoencoderKL;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.internal.nn.Weights;
+import dev.smallsd.internal.vae.AutoencoderKL;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;

@@ -2,8 +2,8 @@ package dev.smallsd.benchmarks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.SafeTensors;
-import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.internal.io.SafeTensors;
+import dev.smallsd.internal.io.SafeTensorsFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

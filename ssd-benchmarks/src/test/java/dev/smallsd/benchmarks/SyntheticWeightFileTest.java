@@ -3,8 +3,8 @@ package dev.smallsd.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.SafeTensors;
-import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.internal.io.SafeTensors;
+import dev.smallsd.internal.io.SafeTensorsFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

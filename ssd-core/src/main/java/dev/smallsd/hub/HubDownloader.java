@@ -2,7 +2,7 @@ package dev.smallsd.hub;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import dev.smallsd.io.config.ConfigJson;
+import dev.smallsd.internal.io.config.ConfigJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

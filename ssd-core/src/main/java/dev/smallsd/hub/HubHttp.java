@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import dev.smallsd.io.config.ConfigJson;
+import dev.smallsd.internal.io.config.ConfigJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -3,7 +3,7 @@ package dev.smallsd.hub;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.smallsd.io.WeightFiles;
+import dev.smallsd.internal.io.WeightFiles;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.PngWriter;
 import dev.smallsd.SmallStableDiffusion;
-import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.ModelLoadException;
 import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.testing.TinyModelPerClass;
 import java.awt.image.BufferedImage;

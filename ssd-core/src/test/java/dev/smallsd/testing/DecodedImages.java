@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import dev.smallsd.pipeline.PipelineHooks;
+import dev.smallsd.internal.pipeline.PipelineHooks;
 
 /** A pipeline observer that keeps a copy of the decoded float images {@code [B, H, W, 3]} (before safety). */
 public final class DecodedImages implements PipelineHooks.Observer {

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.smallsd.GenerationRequest;
-import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.internal.io.SafeTensorsFile;
 import dev.smallsd.schedulers.NoiseSource;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.Schedulers;

@@ -3,7 +3,7 @@ package dev.smallsd.safety;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.ModelLoadException;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -22,7 +22,7 @@ public final class ClipSafetyCheckerProvider implements SafetyCheckerProvider {
      * @param modelDirectory the folder with {@code model_index.json}
      * @param variant weight variant such as {@code "fp16"}, or {@code null}
      * @return the checker, or empty when {@code model_index.json} declares no safety checker
-     * @throws dev.smallsd.io.ModelLoadException naming the file when a declared component is missing or malformed
+     * @throws dev.smallsd.ModelLoadException naming the file when a declared component is missing or malformed
      */
     @Override
     public Optional<SafetyChecker> load(Path modelDirectory, String variant) {

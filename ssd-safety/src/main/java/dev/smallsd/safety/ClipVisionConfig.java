@@ -1,8 +1,8 @@
 package dev.smallsd.safety;
 
-import dev.smallsd.clip.ClipEncoderSpec;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.io.config.ConfigJson;
+import dev.smallsd.internal.clip.ClipEncoderSpec;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.io.config.ConfigJson;
 
 /**
  * The configuration of transformers' {@code CLIPVisionModel} (the vision tower of a {@code CLIPConfig}), with

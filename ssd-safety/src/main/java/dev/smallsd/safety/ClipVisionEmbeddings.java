@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.smallsd.nn.Conv2d;
-import dev.smallsd.nn.Scopes;
-import dev.smallsd.nn.Weights;
+import dev.smallsd.internal.nn.Conv2d;
+import dev.smallsd.internal.nn.Scopes;
+import dev.smallsd.internal.nn.Weights;
 
 /**
  * CLIP's vision embeddings ({@code CLIPVisionEmbeddings}): non-overlapping patches projected by

@@ -1,11 +1,11 @@
 package dev.smallsd.safety;
 
 import ai.djl.ndarray.NDArray;
-import dev.smallsd.clip.ClipEncoder;
-import dev.smallsd.clip.ClipEncoderSpec;
-import dev.smallsd.nn.LayerNorm;
-import dev.smallsd.nn.Scopes;
-import dev.smallsd.nn.Weights;
+import dev.smallsd.internal.clip.ClipEncoder;
+import dev.smallsd.internal.clip.ClipEncoderSpec;
+import dev.smallsd.internal.nn.LayerNorm;
+import dev.smallsd.internal.nn.Scopes;
+import dev.smallsd.internal.nn.Weights;
 
 /**
  * CLIP's vision tower ({@code CLIPVisionTransformer}, the body of Hugging Face {@code CLIPVisionModel}): patch

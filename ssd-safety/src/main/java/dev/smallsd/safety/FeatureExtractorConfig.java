@@ -1,9 +1,9 @@
 package dev.smallsd.safety;
 
 import com.google.gson.JsonElement;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.io.config.ConfigJson;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.io.config.ConfigJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -2,10 +2,10 @@ package dev.smallsd.safety;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.io.config.ClipTextConfig;
-import dev.smallsd.io.config.ConfigJson;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.io.config.ClipTextConfig;
+import dev.smallsd.internal.io.config.ConfigJson;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;

@@ -2,12 +2,12 @@ package dev.smallsd.safety;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.smallsd.io.CheckpointKeys;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.io.TensorFile;
-import dev.smallsd.nn.Linear;
-import dev.smallsd.nn.Scopes;
-import dev.smallsd.nn.Weights;
+import dev.smallsd.internal.io.CheckpointKeys;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.io.TensorFile;
+import dev.smallsd.internal.nn.Linear;
+import dev.smallsd.internal.nn.Scopes;
+import dev.smallsd.internal.nn.Weights;
 import java.util.ArrayList;
 import java.util.List;
 

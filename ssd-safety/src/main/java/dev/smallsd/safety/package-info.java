@@ -6,7 +6,7 @@
  * {@link dev.smallsd.safety.SafetyScoring} its scalar decision rule and {@link dev.smallsd.safety.SafetyResult} the
  * per-image outcome. {@link dev.smallsd.safety.ClipSafetyChecker} combines it with the feature extractor and is what
  * the pipeline calls once per batch. The CLIP vision tower is {@link dev.smallsd.safety.ClipVisionTransformer} (with
- * {@link dev.smallsd.safety.ClipVisionEmbeddings}; its encoder layers are core's {@code dev.smallsd.clip}, shared
+ * {@link dev.smallsd.safety.ClipVisionEmbeddings}; its encoder layers are core's {@code dev.smallsd.internal.clip}, shared
  * with the text encoder), configured by {@link dev.smallsd.safety.SafetyCheckerConfig} /
  * {@link dev.smallsd.safety.ClipVisionConfig}; the preprocessing by {@link dev.smallsd.safety.FeatureExtractorConfig}.
  *

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.smallsd.io.SafeTensorsFile;
+import dev.smallsd.internal.io.SafeTensorsFile;
 import dev.smallsd.testing.Golden;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

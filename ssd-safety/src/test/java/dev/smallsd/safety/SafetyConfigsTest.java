@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
-import dev.smallsd.io.ModelDirectory;
-import dev.smallsd.io.ModelLoadException;
-import dev.smallsd.io.config.ClipTextConfig;
+import dev.smallsd.internal.io.ModelDirectory;
+import dev.smallsd.ModelLoadException;
+import dev.smallsd.internal.io.config.ClipTextConfig;
 import dev.smallsd.testing.Golden;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -7,7 +7,7 @@ import dev.smallsd.PromptSyntax;
 import dev.smallsd.SmallStableDiffusion;
 import dev.smallsd.StepProgress;
 import dev.smallsd.Timings;
-import dev.smallsd.io.ModelLoadException;
+import dev.smallsd.ModelLoadException;
 import dev.smallsd.schedulers.SchedulerType;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
