@@ -15,3 +15,5 @@ class TorchKernels(Module):
     return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)
   def group_norm(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
     return torch.group_norm(x, groups, weight, bias, eps)
+  def to_channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
+    return torch.contiguous(x, memory_format=2)
