@@ -17,6 +17,7 @@ import dev.smallsd.internal.pipeline.InternalAccess;
 import dev.smallsd.internal.pipeline.PipelineHooks;
 import dev.smallsd.internal.vae.Autoencoder;
 import dev.smallsd.internal.vae.Autoencoders;
+import dev.smallsd.testing.ApproxPreviewByHand;
 import dev.smallsd.testing.FeatureCase;
 import dev.smallsd.testing.Golden;
 import dev.smallsd.testing.ManagerPerClass;
@@ -42,14 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  * bit-for-bit the same in every mode and without previews.
  */
 class LivePreviewsTest extends ManagerPerClass {
-    /** A1111's {@code cheap_approximation} factors for SD v1: row = latent channel, column = R, G, B. */
-    private static final double[][] A1111 = {
-        {0.298, 0.207, 0.208},
-        {0.187, 0.286, 0.173},
-        {-0.158, 0.189, 0.264},
-        {-0.184, -0.271, -0.473},
-    };
-
     @TestFactory
     Stream<DynamicTest> previewVaeCases() {
         List<FeatureCase> cases = FeatureCase.all().stream()
@@ -130,11 +123,12 @@ class LivePreviewsTest extends ManagerPerClass {
             for (int y = 0; y < h * f; y++) {
                 for (int x = 0; x < w * f; x++) {
                     int rgb = last.get(n).getRGB(x, y);
+                    float[] channels = new float[4];
+                    for (int l = 0; l < 4; l++) {
+                        channels[l] = z[((n * 4 + l) * h + y / f) * w + x / f];
+                    }
                     for (int colour = 0; colour < 3; colour++) {
-                        double v = 0;
-                        for (int l = 0; l < 4; l++) {
-                            v += z[((n * 4 + l) * h + y / f) * w + x / f] * A1111[l][colour];
-                        }
+                        double v = ApproxPreviewByHand.rgb(channels, colour);
                         long level = Math.round(Math.max(0, Math.min(1, v / 2 + 0.5)) * 255);
                         int actual = rgb >> (16 - 8 * colour) & 0xFF;
                         worst = (int) Math.max(worst, Math.abs(actual - level));

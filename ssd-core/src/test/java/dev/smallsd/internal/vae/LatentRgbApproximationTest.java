@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.testing.ApproxPreviewByHand;
 import dev.smallsd.testing.ManagerPerClass;
 import org.junit.jupiter.api.Test;
 
@@ -14,14 +15,6 @@ import org.junit.jupiter.api.Test;
  * F[l][r]} with A1111's SD-v1 factors, then {@code x / 2 + 0.5} clamped and enlarged by nearest neighbour.
  */
 class LatentRgbApproximationTest extends ManagerPerClass {
-    /** A1111's {@code cheap_approximation} factors for SD v1: row = latent channel, column = R, G, B. */
-    private static final double[][] A1111 = {
-        {0.298, 0.207, 0.208},
-        {0.187, 0.286, 0.173},
-        {-0.158, 0.189, 0.264},
-        {-0.184, -0.271, -0.473},
-    };
-
     @Test
     void eachLatentPositionIsALinearMapOfItsFourChannels() {
         // [1, 4, 1, 3]: position 0 = channel 0 only, position 1 = all channels 1, position 2 = (2, -1, 0.5, -3)
@@ -39,7 +32,7 @@ class LatentRgbApproximationTest extends ManagerPerClass {
             for (int c = 0; c < 3; c++) {
                 assertThat((double) rgb[c * positions.length + p]).as("position %d colour %d", p, c)
                         .isCloseTo(byHand[p][c], within(1e-6));
-                assertThat(byHand[p][c]).isCloseTo(dot(positions[p], c), within(1e-12));
+                assertThat(byHand[p][c]).isCloseTo(ApproxPreviewByHand.rgb(positions[p], c), within(1e-12));
             }
         }
     }
@@ -59,7 +52,7 @@ class LatentRgbApproximationTest extends ManagerPerClass {
             for (int x = 0; x < positions.length * f; x++) {
                 float[] source = positions[x / f];
                 for (int c = 0; c < 3; c++) {
-                    double expected = Math.max(0, Math.min(1, dot(source, c) / 2 + 0.5));
+                    double expected = Math.max(0, Math.min(1, ApproxPreviewByHand.rgb(source, c) / 2 + 0.5));
                     assertThat((double) v[(y * positions.length * f + x) * 3 + c]).as("pixel (%d, %d) colour %d", x, y,
                             c).isCloseTo(expected, within(1e-6));
                 }
@@ -72,14 +65,6 @@ class LatentRgbApproximationTest extends ManagerPerClass {
     void latentsWithoutFourChannelsAreRejected() {
         assertThatThrownBy(() -> LatentRgbApproximation.rgb(manager.zeros(new Shape(1, 16, 2, 2))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[batch, 4, h, w]");
-    }
-
-    private static double dot(float[] channels, int colour) {
-        double s = 0;
-        for (int l = 0; l < channels.length; l++) {
-            s += channels[l] * A1111[l][colour];
-        }
-        return s;
     }
 
     /** @return {@code [1, 4, 1, positions]} with {@code z[0, l, 0, p] = positions[p][l]} */
