@@ -11,9 +11,9 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Internal: carries a {@link ProgressListener} (and its preview interval) in a request's listener slot. The pipeline
- * recognises it and calls {@link #report} with a decoder, so previews are decoded only on the calls that asked for
- * them; every other run has no extra work.
+ * Internal: carries a {@link ProgressListener} (and its preview interval and mode) in a request's listener slot. The
+ * pipeline recognises it and calls {@link #report} with a preview maker, so previews are made only on the calls that
+ * asked for them; every other run has no extra work.
  */
 public final class ProgressAdapter implements StepListener {
     private final ProgressListener listener;
