@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.smallsd.hub.DownloadListener;
 import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubOptions;
+import dev.smallsd.hub.RepoRef;
 import dev.smallsd.ModelLoadException;
 import dev.smallsd.internal.lora.LoraFile;
 import dev.smallsd.internal.pipeline.EngineSetup;
@@ -227,6 +228,8 @@ public final class SmallStableDiffusion implements AutoCloseable {
         private String revision;
         private HubOptions hubOptions;
         private DownloadListener downloadListener;
+        private RepoRef hubVae;
+        private RepoRef hubPreviewVae;
 
         private Builder() {}
 
@@ -454,6 +457,23 @@ public final class SmallStableDiffusion implements AutoCloseable {
          */
         public Builder vae(Path folder) {
             options.vaePath = Objects.requireNonNull(folder, "vae");
+            hubVae = null;
+            return this;
+        }
+
+        /**
+         * {@link #vae(Path)} by folder or by Hub id, with the rule of {@link #model(String)}: an existing folder is
+         * used as it is; anything else is a single-model Hub repository {@code owner/name[@revision]} (e.g.
+         * {@code "madebyollin/taesd"}), downloaded at {@link #build()} into the huggingface_hub cache with the
+         * {@link #hubOptions}, {@link #downloadListener} and {@link #variant} of this builder (the revision after
+         * {@code @}, default {@code main}; {@link #revision} is the model's).
+         *
+         * @param idOrFolder the autoencoder folder or Hub id
+         * @return this
+         */
+        public Builder vae(String idOrFolder) {
+            hubVae = hubRef("vae", idOrFolder);
+            options.vaePath = hubVae == null ? Path.of(idOrFolder) : null;
             return this;
         }
 
@@ -468,7 +488,42 @@ public final class SmallStableDiffusion implements AutoCloseable {
          */
         public Builder previewVae(Path folder) {
             options.previewVaePath = Objects.requireNonNull(folder, "previewVae");
+            hubPreviewVae = null;
             return this;
+        }
+
+        /**
+         * {@link #previewVae(Path)} by folder or by Hub id ({@code owner/name[@revision]}, e.g.
+         * {@code "madebyollin/taesd"}), with the rule and download settings of {@link #vae(String)}.
+         *
+         * @param idOrFolder the autoencoder folder or Hub id
+         * @return this
+         */
+        public Builder previewVae(String idOrFolder) {
+            hubPreviewVae = hubRef("previewVae", idOrFolder);
+            options.previewVaePath = hubPreviewVae == null ? Path.of(idOrFolder) : null;
+            return this;
+        }
+
+        /** @return null when the argument is an existing folder, else the Hub repository it names */
+        private static RepoRef hubRef(String param, String idOrFolder) {
+            Objects.requireNonNull(idOrFolder, param);
+            if (Files.isDirectory(Path.of(idOrFolder))) {
+                return null;
+            }
+            try {
+                return RepoRef.parse(idOrFolder);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(param + ": " + e.getMessage(), e);
+            }
+        }
+
+        private Path download(String param, RepoRef ref, HubDownloader hub) {
+            try {
+                return hub.modelSnapshot(ref.repoId(), ref.revision(), options.variant, downloadListener);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(param + ": " + e.getMessage(), e);
+            }
         }
 
         /**
@@ -517,6 +572,15 @@ public final class SmallStableDiffusion implements AutoCloseable {
                 HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
                 options.modelPath = hub.snapshot(hubModel, revision, options.variant, downloadListener);
                 options.modelName = hubModel;
+            }
+            if (hubVae != null || hubPreviewVae != null) {
+                HubDownloader hub = new HubDownloader(hubOptions != null ? hubOptions : HubOptions.fromEnvironment());
+                if (hubVae != null) {
+                    options.vaePath = download("vae", hubVae, hub);
+                }
+                if (hubPreviewVae != null) {
+                    options.previewVaePath = download("previewVae", hubPreviewVae, hub);
+                }
             }
             EngineSetup.start(options.threads); // before the first NDManager loads the engine
             NDManager manager = NDManager.newBaseManager();

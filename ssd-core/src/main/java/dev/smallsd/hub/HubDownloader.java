@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * huggingface_hub does), and none in offline mode; when the Hub cannot be reached a complete cached snapshot of the
  * revision is used with a warning.
  *
+ * <p>{@link #modelSnapshot} fetches a single-model repository (one model's {@code config.json} and weights at the
+ * root, such as the tiny autoencoder {@code madebyollin/taesd}) by the same rules.
+ *
  * <p>Instances are immutable and thread-safe; concurrent downloads of the same file (also from other JVMs using the
  * same cache) are serialized by lock files under {@code <cache>/.locks}. Nothing is written to stdout; logging goes
  * through slf4j.
@@ -124,6 +127,32 @@ public final class HubDownloader {
      * @throws UnsafePathException when the Hub names a file that would escape the cache (nothing is downloaded)
      */
     public Path snapshot(String repoId, String revision, String variant, DownloadListener listener) {
+        return snapshot(Layout.PIPELINE, repoId, revision, variant, listener);
+    }
+
+    /**
+     * Makes the files of a single-model repository available in the cache and returns its snapshot folder — the
+     * counterpart of {@code AutoencoderTiny.from_pretrained("madebyollin/taesd")}: a repository with one model's
+     * {@code config.json} and weights at its root and no {@code model_index.json}. Only {@code config.json} and one
+     * weight file ({@code .safetensors} before {@code .bin}, honouring a variant) are fetched; the cache, offline and
+     * fallback rules are those of {@link #snapshot(String, String, String, DownloadListener)}.
+     *
+     * @param repoId e.g. {@code "madebyollin/taesd"}
+     * @param revision a branch, tag or full commit hash; {@code null} means {@value #DEFAULT_REVISION}
+     * @param variant a weight variant such as {@code "fp16"} (the regular weights, with a warning, when the
+     *     repository has none), or {@code null} for the regular weights
+     * @param listener receives progress of the files actually downloaded; {@code null} for none
+     * @return the snapshot folder, loadable as a model folder ({@code config.json} + weights)
+     * @throws IllegalArgumentException for a malformed repo id, revision or variant
+     * @throws HubException when the model cannot be obtained ({@link HubException#reason()} as for pipelines; a
+     *     repository without {@code config.json} or weights at its root is {@code INVALID_REPOSITORY})
+     * @throws UnsafePathException when the Hub names a file that would escape the cache (nothing is downloaded)
+     */
+    public Path modelSnapshot(String repoId, String revision, String variant, DownloadListener listener) {
+        return snapshot(Layout.MODEL, repoId, revision, variant, listener);
+    }
+
+    private Path snapshot(Layout layout, String repoId, String revision, String variant, DownloadListener listener) {
         RepoPaths.checkRepoId(repoId);
         String rev = revision == null ? DEFAULT_REVISION : RepoPaths.checkRevision(revision);
         if (variant != null && !VARIANT.matcher(variant).matches()) {
@@ -132,7 +161,7 @@ public final class HubDownloader {
         DownloadListener l = listener == null ? DownloadListener.NONE : listener;
         HubCache cache = new HubCache(options.cacheDir(), repoId, options.symlinks());
         if (options.offline()) {
-            return fromCache(cache, repoId, rev, variant, "HF_HUB_OFFLINE is set, so no request is made");
+            return fromCache(layout, cache, repoId, rev, variant, "HF_HUB_OFFLINE is set, so no request is made");
         }
         HubHttp.Target target = new HubHttp.Target(repoId, rev, null, null);
         HubHttp.Listing listing;
@@ -143,7 +172,7 @@ public final class HubDownloader {
                 throw e;
             }
             try {
-                Path cached = fromCache(cache, repoId, rev, variant, "the Hub could not be reached");
+                Path cached = fromCache(layout, cache, repoId, rev, variant, "the Hub could not be reached");
                 LOG.warn("Cannot reach {} ({}); using the cached snapshot {}", options.endpoint(), e.getMessage(),
                         cached);
                 return cached;
@@ -152,24 +181,24 @@ public final class HubDownloader {
                 throw e;
             }
         }
-        return download(cache, new HubHttp.Target(repoId, rev, listing.sha(), null), listing.files(), variant, l);
+        return download(layout, cache, new HubHttp.Target(repoId, rev, listing.sha(), null), listing.files(),
+                variant, l);
     }
 
-    private Path download(HubCache cache, HubHttp.Target base, List<String> files, String variant,
+    private Path download(Layout layout, HubCache cache, HubHttp.Target base, List<String> files, String variant,
             DownloadListener l) {
         Set<String> available = new HashSet<>(files);
-        if (!available.contains(PipelineFiles.MODEL_INDEX)) {
+        if (!available.contains(layout.marker)) {
             throw new HubException(HubException.Reason.INVALID_REPOSITORY, "repo '" + base.repoId()
-                    + "' at revision '" + base.revision() + "' has no " + PipelineFiles.MODEL_INDEX
-                    + ": it is not a diffusers pipeline repository. Check the repo id.");
+                    + "' at revision '" + base.revision() + "' has no " + layout.marker + ": it is not a "
+                    + layout.kind + " repository. Check the repo id.");
         }
-        ensure(cache, base.withPath(PipelineFiles.MODEL_INDEX), l);
+        ensure(cache, base.withPath(layout.marker), l);
         Path snapshot = cache.snapshotDir(base.commit());
-        JsonObject index = readModelIndex(snapshot.resolve(PipelineFiles.MODEL_INDEX));
-        PipelineFiles.Selection sel = PipelineFiles.select(index, available, variant, warner(base));
+        PipelineFiles.Selection sel = layout.select(snapshot, available, variant, warner(base));
         if (!sel.problems().isEmpty()) {
             throw new HubException(HubException.Reason.INVALID_REPOSITORY, "repo '" + base.repoId()
-                    + "' at revision '" + base.revision() + "' cannot be loaded as a pipeline: "
+                    + "' at revision '" + base.revision() + "' cannot be loaded as a " + layout.kind + ": "
                     + String.join("; ", sel.problems()));
         }
         for (String f : sel.files()) {
@@ -217,7 +246,7 @@ public final class HubDownloader {
     }
 
     /** Resolves the revision and checks that the cached snapshot has every needed file, without any request. */
-    private Path fromCache(HubCache cache, String repoId, String rev, String variant, String why) {
+    private Path fromCache(Layout layout, HubCache cache, String repoId, String rev, String variant, String why) {
         String advice = " Download it once with HF_HUB_OFFLINE unset (from Java or Python), or point HF_HUB_CACHE or"
                 + " HF_HOME at a cache that has it.";
         String commit = RepoPaths.isCommitHash(rev) ? rev : cache.readRef(rev).orElse(null);
@@ -227,11 +256,9 @@ public final class HubDownloader {
                     + advice);
         }
         Path snapshot = cache.snapshotDir(commit);
-        Path index = snapshot.resolve(PipelineFiles.MODEL_INDEX);
-        if (!HubCache.present(index)) {
+        if (!HubCache.present(snapshot.resolve(layout.marker))) {
             throw new HubException(HubException.Reason.OFFLINE_MISSING, why + ", and the cached snapshot " + snapshot
-                    + " of repo '" + repoId + "' at revision '" + rev + "' lacks " + PipelineFiles.MODEL_INDEX + "."
-                    + advice);
+                    + " of repo '" + repoId + "' at revision '" + rev + "' lacks " + layout.marker + "." + advice);
         }
         List<String> names = new ArrayList<>();
         try (Stream<Path> s = Files.walk(snapshot)) {
@@ -241,7 +268,7 @@ public final class HubDownloader {
             throw new HubException(HubException.Reason.LOCAL_IO, "cannot list " + snapshot + ": " + e, e);
         }
         HubHttp.Target target = new HubHttp.Target(repoId, rev, commit, null);
-        PipelineFiles.Selection sel = PipelineFiles.select(readModelIndex(index), names, variant, warner(target));
+        PipelineFiles.Selection sel = layout.select(snapshot, names, variant, warner(target));
         List<String> missing = new ArrayList<>(sel.problems());
         for (String f : sel.files()) {
             if (!HubCache.present(snapshot.resolve(f))) {
@@ -270,5 +297,29 @@ public final class HubDownloader {
 
     private static Consumer<String> warner(HubHttp.Target t) {
         return m -> LOG.warn("{} ({}): {}", t.repoId(), t.revision(), m);
+    }
+
+    /** The kinds of repository fetched: which file marks one and which of its files loading needs. */
+    private enum Layout {
+        /** A pipeline: {@code model_index.json} naming component folders. */
+        PIPELINE(PipelineFiles.MODEL_INDEX, "diffusers pipeline"),
+        /** One model: {@code config.json} and weights at the root. */
+        MODEL(ModelFiles.CONFIG, "diffusers model");
+
+        final String marker;
+        final String kind;
+
+        Layout(String marker, String kind) {
+            this.marker = marker;
+            this.kind = kind;
+        }
+
+        /** @param snapshot the snapshot folder, which already holds the marker file */
+        PipelineFiles.Selection select(Path snapshot, java.util.Collection<String> available, String variant,
+                Consumer<String> warn) {
+            return this == PIPELINE
+                    ? PipelineFiles.select(readModelIndex(snapshot.resolve(marker)), available, variant, warn)
+                    : ModelFiles.select(available, variant, warn);
+        }
     }
 }
