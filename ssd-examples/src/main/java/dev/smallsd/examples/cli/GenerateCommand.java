@@ -124,9 +124,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Fuse a LoRA (.safetensors, kohya or diffusers names) at a scale (default 1.0); repeatable.")
     private List<LoraSpec> loras = new ArrayList<>();
 
-    @Option(names = "--vae", paramLabel = "<dir>", description = "Autoencoder folder to use instead of the model's "
-            + "VAE, e.g. a tiny autoencoder (TAESD, AutoencoderTiny) for speed.")
-    private Path vae;
+    @Option(names = "--vae", paramLabel = "<hub-id|dir>", description = "Autoencoder to use instead of the model's "
+            + "VAE, e.g. a tiny autoencoder (TAESD, AutoencoderTiny) for speed: a folder, or a Hub id "
+            + "owner/name[@revision] such as madebyollin/taesd (downloaded like --model).")
+    private String vae;
 
     @Option(names = "--unet", paramLabel = "<dir>", description = "UNet folder to use instead of the model's, e.g. an "
             + "inpainting UNet (9 input channels).")
@@ -211,8 +212,10 @@ public final class GenerateCommand implements Callable<Integer> {
         }
 
         Path modelDir = models.resolve(model, revision, variant, err, progress);
+        Path vaeDir = vae == null ? null : models.resolveModel("--vae", vae, variant, err, progress);
+        previews.resolve(models, variant, err, progress);
         long loadStart = System.nanoTime();
-        try (previewFiles; SmallStableDiffusion sd = load(modelDir)) {
+        try (previewFiles; SmallStableDiffusion sd = load(modelDir, vaeDir)) {
             long loadMillis = (System.nanoTime() - loadStart) / 1_000_000L;
             try {
                 sd.validate(request);
@@ -277,10 +280,11 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         previews.check(output);
-        for (Path dir : new Path[] {vae, unet}) {
-            if (dir != null && !Files.isDirectory(dir)) {
-                throw CliException.usage(dir == vae ? "--vae" : "--unet", dir + " is not a folder");
-            }
+        if (unet != null && !Files.isDirectory(unet)) {
+            throw CliException.usage("--unet", unet + " is not a folder");
+        }
+        if (vae != null && !ModelSource.isFolderOrModelId(vae)) {
+            throw CliException.usage("--vae", vae + " is neither a folder nor a Hub id owner/name[@revision]");
         }
     }
 
@@ -297,7 +301,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private SmallStableDiffusion load(Path modelDir) {
+    private SmallStableDiffusion load(Path modelDir, Path vaeDir) {
         SmallStableDiffusion.Builder b = SmallStableDiffusion.builder().modelPath(modelDir);
         if (threads != null) {
             b.threads(threads);
@@ -312,8 +316,8 @@ public final class GenerateCommand implements Callable<Integer> {
         for (LoraSpec l : loras) {
             b.lora(l.path(), l.scale());
         }
-        if (vae != null) {
-            b.vae(vae);
+        if (vaeDir != null) {
+            b.vae(vaeDir);
         }
         if (unet != null) {
             b.unet(unet);

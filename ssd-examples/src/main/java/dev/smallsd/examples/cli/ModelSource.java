@@ -4,6 +4,7 @@ import dev.smallsd.hub.DownloadListener;
 import dev.smallsd.hub.HubDownloader;
 import dev.smallsd.hub.HubException;
 import dev.smallsd.hub.HubOptions;
+import dev.smallsd.hub.RepoRef;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
  * Turns the {@code --model} argument into a local diffusers folder: an existing folder is used as it is; otherwise an
  * argument of the form {@code owner/name} is a Hugging Face Hub id, fetched by {@link HubDownloader} into the shared
  * huggingface_hub cache (only what is missing is downloaded; {@code HF_HUB_OFFLINE=1} uses the cache only), with a
- * progress display per downloaded file on stderr.
+ * progress display per downloaded file on stderr. {@link #resolveModel} does the same for the single-model options
+ * ({@code --vae}, {@code --preview-vae}), whose Hub ids may carry a revision ({@code owner/name@revision}).
  */
 public final class ModelSource {
     /** The model {@code ssd generate} uses when {@code --model} is not given. */
@@ -66,8 +68,53 @@ public final class ModelSource {
      * @throws CliException when there is no such folder, the id is malformed or the Hub download fails
      */
     public Path resolve(String model, String revision, String variant, PrintWriter err, ProgressBar.Style style) {
+        return resolve("--model", model, revision, variant, err, style, true);
+    }
+
+    /**
+     * Resolves a single-model option such as {@code --vae}: an existing folder, or a Hub repository
+     * {@code owner/name[@revision]} with one model's {@code config.json} and weights at its root (e.g.
+     * {@code madebyollin/taesd}), fetched by {@link HubDownloader#modelSnapshot}.
+     *
+     * @param option the option name, used in messages
+     * @param text the argument
+     * @param variant the weight variant, or {@code null}
+     * @param err where download progress goes
+     * @param style how download progress is shown
+     * @return the local model folder
+     * @throws CliException when there is no such folder, the id is malformed or the Hub download fails
+     */
+    public Path resolveModel(String option, String text, String variant, PrintWriter err, ProgressBar.Style style) {
+        RepoRef ref;
+        try {
+            ref = RepoRef.parse(text == null ? "" : text);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(option, e.getMessage());
+        }
+        return isFolder(text) ? Path.of(text) : resolve(option, ref.repoId(), ref.revision(), variant, err, style,
+                false);
+    }
+
+    /**
+     * @param text a {@code --vae} or {@code --preview-vae} value
+     * @return whether it names an existing folder or has the form {@code owner/name[@revision]}
+     */
+    public static boolean isFolderOrModelId(String text) {
+        return text != null && !text.isEmpty() && (isFolder(text) || (!text.endsWith("@") && isHubId(RepoRef.parse(text).repoId())));
+    }
+
+    private static boolean isFolder(String text) {
+        try {
+            return Files.isDirectory(Path.of(text));
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private Path resolve(String option, String model, String revision, String variant, PrintWriter err,
+            ProgressBar.Style style, boolean pipeline) {
         if (model == null || model.isBlank()) {
-            throw CliException.usage("--model", "empty model name");
+            throw CliException.usage(option, "empty model name");
         }
         Path local;
         try {
@@ -79,11 +126,12 @@ public final class ModelSource {
             return local;
         }
         if (local != null && Files.exists(local)) {
-            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: " + model
-                    + " is a file; give the model folder (the one with model_index.json)");
+            throw new CliException(SsdCommand.EXIT_FAILURE, option + ": " + model
+                    + " is a file; give the model folder (the one with "
+                    + (pipeline ? "model_index.json" : "config.json") + ")");
         }
         if (!isHubId(model)) {
-            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: model folder " + model + " does not exist");
+            throw new CliException(SsdCommand.EXIT_FAILURE, option + ": model folder " + model + " does not exist");
         }
         HubOptions options;
         try {
@@ -93,11 +141,13 @@ public final class ModelSource {
         }
         DownloadProgress progress = new DownloadProgress(err, style);
         try {
-            return new HubDownloader(options).snapshot(model, revision, variant, progress);
+            HubDownloader hub = new HubDownloader(options);
+            return pipeline ? hub.snapshot(model, revision, variant, progress)
+                    : hub.modelSnapshot(model, revision, variant, progress);
         } catch (IllegalArgumentException e) {
-            throw CliException.usage("--model", e.getMessage());
+            throw CliException.usage(option, e.getMessage());
         } catch (HubException | SecurityException e) {
-            throw new CliException(SsdCommand.EXIT_FAILURE, "--model: cannot get '" + model + "' from the Hugging "
+            throw new CliException(SsdCommand.EXIT_FAILURE, option + ": cannot get '" + model + "' from the Hugging "
                     + "Face Hub: " + e.getMessage(), e);
         } finally {
             progress.finish();

@@ -2,6 +2,7 @@ package dev.smallsd.examples.cli;
 
 import dev.smallsd.PreviewMode;
 import dev.smallsd.SmallStableDiffusion;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -26,10 +27,12 @@ public final class PreviewOptions {
             + "whole decode each) (default: ${DEFAULT-VALUE}).")
     PreviewMode mode;
 
-    @Option(names = "--preview-vae", paramLabel = "<dir>", description = "Tiny autoencoder folder (TAESD, "
-            + "AutoencoderTiny, e.g. madebyollin/taesd) used only for previews; the images still come from the "
-            + "model's VAE.")
-    Path vae;
+    @Option(names = "--preview-vae", paramLabel = "<hub-id|dir>", description = "Tiny autoencoder (TAESD, "
+            + "AutoencoderTiny) used only for previews, a folder or a Hub id owner/name[@revision] such as "
+            + "madebyollin/taesd; the images still come from the model's VAE.")
+    String vae;
+
+    private Path vaeDir;
 
     /**
      * Checks the options before anything is loaded.
@@ -50,8 +53,8 @@ public final class PreviewOptions {
             }
             return;
         }
-        if (vae != null && !Files.isDirectory(vae)) {
-            throw CliException.usage("--preview-vae", vae + " is not a folder");
+        if (vae != null && !ModelSource.isFolderOrModelId(vae)) {
+            throw CliException.usage("--preview-vae", vae + " is neither a folder nor a Hub id owner/name[@revision]");
         }
         Path folder = folder(output);
         if (Files.exists(folder) && !Files.isDirectory(folder)) {
@@ -64,10 +67,22 @@ public final class PreviewOptions {
         }
     }
 
-    /** @param b the instance builder: gets the preview autoencoder, if any */
+    /**
+     * Makes {@code --preview-vae} a local folder (downloading a Hub id), after {@link #check}.
+     *
+     * @param models how model arguments are resolved
+     * @param variant the weight variant, or {@code null}
+     * @param err where download progress goes
+     * @param style how download progress is shown
+     */
+    void resolve(ModelSource models, String variant, PrintWriter err, ProgressBar.Style style) {
+        vaeDir = vae == null ? null : models.resolveModel("--preview-vae", vae, variant, err, style);
+    }
+
+    /** @param b the instance builder: gets the preview autoencoder resolved by {@link #resolve}, if any */
     void configure(SmallStableDiffusion.Builder b) {
-        if (vae != null) {
-            b.previewVae(vae);
+        if (vaeDir != null) {
+            b.previewVae(vaeDir);
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
+import dev.smallsd.testing.FakeHubServer;
 import dev.smallsd.testing.FeatureCase;
 import dev.smallsd.testing.Golden;
 import dev.smallsd.testing.PngLevels;
@@ -41,9 +42,40 @@ class FeaturesCliTest {
     }
 
     private void runCase(FeatureCase c) throws IOException {
-        JsonObject e = c.entry();
         Path out = tmp.resolve(c.name() + ".png");
-        CliRun r = CliRun.of(generateArgs(c, out).toArray(String[]::new));
+        assertMatchesGolden(c, out, CliRun.of(generateArgs(c, out).toArray(String[]::new)));
+    }
+
+    /** Each seeded case with a {@code vae}, given {@code --vae owner/name@main} served by the loopback Hub. */
+    @TestFactory
+    Stream<DynamicTest> vaeByHubIdMatchesDiffusers() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (FeatureCase c : FeatureCase.all()) {
+            if (c.seeded() && c.entry().has("vae")) {
+                tests.add(DynamicTest.dynamicTest(c + " --vae <hub-id>", () -> runWithVaeFromHub(c)));
+            }
+        }
+        assertThat(tests).as("seeded feature cases with a vae").isNotEmpty();
+        return tests.stream();
+    }
+
+    private void runWithVaeFromHub(FeatureCase c) throws IOException {
+        Path folder = c.path("vae");
+        Path out = tmp.resolve(c.name() + "-hub.png");
+        Path cache = tmp.resolve("hf-" + c.name());
+        try (FakeHubServer hub = FakeHubServer.start("fixtures/" + folder.getFileName(), folder)) {
+            List<String> args = generateArgs(c, out);
+            args.set(args.indexOf(folder.toString()), hub.repoId() + "@main");
+            args.addAll(List.of("--preview-every", "1000", "--preview-vae", hub.repoId()));
+            assertMatchesGolden(c, out, CliRun.with(new ModelSource(() -> hub.options(cache)),
+                    args.toArray(String[]::new)));
+            assertThat(hub.requests()).as("the autoencoder came from the Hub").isNotEmpty();
+        }
+        assertThat(cache.resolve("models--fixtures--" + folder.getFileName())).isDirectory();
+    }
+
+    private static void assertMatchesGolden(FeatureCase c, Path out, CliRun r) throws IOException {
+        JsonObject e = c.entry();
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Path first = OutputPaths.forImages(out, e.get("images_per_prompt").getAsInt()).get(0);
         BufferedImage png = ImageIO.read(FeatureCase.dir().resolve(c.name() + ".png").toFile());
@@ -118,5 +150,20 @@ class FeaturesCliTest {
                 "-o", out);
         assertThat(noVae.exitCode()).as(noVae.toString()).isEqualTo(SsdCommand.EXIT_USAGE);
         assertThat(noVae.err()).contains("--vae");
+        CliRun emptyRevision = CliRun.of("generate", "-m", model, "-p", "x", "--vae", "owner/taesd@", "-o", out);
+        assertThat(emptyRevision.exitCode()).as(emptyRevision.toString()).isEqualTo(SsdCommand.EXIT_USAGE);
+        assertThat(emptyRevision.err()).contains("--vae");
+    }
+
+    @Test
+    void aVaeRepoMissingFromTheHubIsNamed() {
+        try (FakeHubServer hub = FakeHubServer.start()) {
+            CliRun r = CliRun.with(new ModelSource(() -> hub.options(tmp.resolve("hf"))), "generate", "-m",
+                    Golden.tinyModel().toString(), "-p", "x", "--vae", "fixtures/no-such-vae", "-o",
+                    tmp.resolve("x.png").toString());
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(SsdCommand.EXIT_FAILURE);
+            assertThat(r.err()).contains("--vae").contains("fixtures/no-such-vae");
+        }
+        assertThat(tmp.resolve("x.png")).doesNotExist();
     }
 }
