@@ -51,6 +51,27 @@ class ModelSourceTest {
     }
 
     @Test
+    void singleModelArgumentsAreFoldersOrHubIdsWithAnOptionalRevision() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("taesd"));
+        assertThat(ModelSource.isFolderOrModelId(dir.toString())).isTrue();
+        assertThat(ModelSource.isFolderOrModelId("madebyollin/taesd")).isTrue();
+        assertThat(ModelSource.isFolderOrModelId("madebyollin/taesd@main")).isTrue();
+        assertThat(ModelSource.isFolderOrModelId("madebyollin/taesd@refs/pr/1")).isTrue();
+        assertThat(ModelSource.isFolderOrModelId("madebyollin/taesd@")).isFalse();
+        assertThat(ModelSource.isFolderOrModelId("@main")).isFalse();
+        assertThat(ModelSource.isFolderOrModelId("")).isFalse();
+        assertThat(ModelSource.isFolderOrModelId(tmp.resolve("none").toString())).isFalse();
+        ModelSource s = new ModelSource(() -> {
+            throw new AssertionError("no Hub options needed for a local folder");
+        });
+        assertThat(s.resolveModel("--vae", dir.toString(), null, new PrintWriter(err, true),
+                ProgressBar.Style.PLAIN)).isEqualTo(dir);
+        assertThatThrownBy(() -> offline().resolveModel("--vae", "madebyollin/taesd@v1", null,
+                new PrintWriter(err, true), ProgressBar.Style.PLAIN)).isInstanceOf(CliException.class)
+                .hasMessageContaining("--vae").hasMessageContaining("madebyollin/taesd").hasMessageContaining("v1");
+    }
+
+    @Test
     void aHubIdIsDownloadedWithOneProgressDisplayPerFileThenServedFromTheCache() {
         Path cache = tmp.resolve("cache");
         try (FakeHubServer hub = FakeHubServer.start()) {
