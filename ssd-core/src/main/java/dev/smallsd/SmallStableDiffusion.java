@@ -522,7 +522,8 @@ public final class SmallStableDiffusion implements AutoCloseable {
             try {
                 return hub.modelSnapshot(ref.repoId(), ref.revision(), options.variant, downloadListener);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(param + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(param + ": '" + ref + "' is not an existing folder, nor a Hub id: "
+                        + e.getMessage(), e);
             }
         }
 

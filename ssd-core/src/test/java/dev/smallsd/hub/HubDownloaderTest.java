@@ -73,7 +73,8 @@ class HubDownloaderTest {
         return out;
     }
 
-    private static TreeSet<String> relativeFiles(Path root) throws IOException {
+    /** @return every file under {@code root} (links not followed into folders), as {@code /}-separated relative paths */
+    static TreeSet<String> relativeFiles(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                     .map(p -> root.relativize(p).toString().replace('\\', '/'))

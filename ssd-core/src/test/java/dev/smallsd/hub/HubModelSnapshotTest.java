@@ -12,7 +12,6 @@ import dev.smallsd.testing.ManagerPerClass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,14 +48,6 @@ class HubModelSnapshotTest extends ManagerPerClass {
         return FakeHubServer.start("fixtures/" + folder.getFileName(), folder);
     }
 
-    private static TreeSet<String> relativeFiles(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        }
-    }
-
     @Test
     void fetchesConfigAndOneWeightFileInTheHuggingFaceCacheLayout() throws IOException {
         Path folder = vaeFolder();
@@ -74,10 +65,10 @@ class HubModelSnapshotTest extends ManagerPerClass {
 
             Path repoDir = cache.resolve("models--" + server.repoId().replace("/", "--"));
             assertThat(snapshot).isEqualTo(repoDir.resolve("snapshots").resolve(FakeHubServer.COMMIT));
-            List<String> names = new ArrayList<>(relativeFiles(folder));
+            List<String> names = new ArrayList<>(HubDownloaderTest.relativeFiles(folder));
             String weight = WeightFiles.choose(names, null, null).orElseThrow();
             TreeSet<String> expected = new TreeSet<>(List.of("config.json", weight));
-            assertThat(relativeFiles(snapshot)).containsExactlyElementsOf(expected);
+            assertThat(HubDownloaderTest.relativeFiles(snapshot)).containsExactlyElementsOf(expected);
             for (String f : expected) {
                 assertThat(Files.mismatch(snapshot.resolve(f), folder.resolve(f))).as("content of %s", f)
                         .isEqualTo(-1L);
@@ -94,7 +85,7 @@ class HubModelSnapshotTest extends ManagerPerClass {
                 }
             }
             assertThat(Files.readString(repoDir.resolve("refs/main"))).isEqualTo(FakeHubServer.COMMIT);
-            assertThat(relativeFiles(repoDir.resolve("blobs"))).hasSize(expected.size());
+            assertThat(HubDownloaderTest.relativeFiles(repoDir.resolve("blobs"))).hasSize(expected.size());
             assertThat(listener.done).containsExactlyInAnyOrderElementsOf(expected);
             for (String u : unwanted) {
                 assertThat(server.requestsFor(u)).as("requests for unneeded %s", u).isEmpty();
@@ -102,7 +93,7 @@ class HubModelSnapshotTest extends ManagerPerClass {
 
             Path fp16 = new HubDownloader(server.options(tmp.resolve("hub16"))).modelSnapshot(server.repoId(),
                     "main", "fp16", null);
-            assertThat(relativeFiles(fp16)).containsExactly("config.json", "diffusion_pytorch_model.fp16.safetensors");
+            assertThat(HubDownloaderTest.relativeFiles(fp16)).containsExactly("config.json", "diffusion_pytorch_model.fp16.safetensors");
         }
     }
 
@@ -146,7 +137,7 @@ class HubModelSnapshotTest extends ManagerPerClass {
             assertThatThrownBy(() -> hub.modelSnapshot("fixtures/no-such-model", null, null, null))
                     .isInstanceOf(HubException.class).hasMessageContaining("fixtures/no-such-model");
 
-            String weight = WeightFiles.choose(new ArrayList<>(relativeFiles(folder)), null, null).orElseThrow();
+            String weight = WeightFiles.choose(new ArrayList<>(HubDownloaderTest.relativeFiles(folder)), null, null).orElseThrow();
             server.notFound(weight);
             assertThatThrownBy(() -> hub.modelSnapshot(server.repoId(), null, null, null))
                     .isInstanceOf(HubException.class).hasMessageContaining(server.repoId())
