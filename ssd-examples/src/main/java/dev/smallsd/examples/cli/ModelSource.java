@@ -85,14 +85,16 @@ public final class ModelSource {
      * @throws CliException when there is no such folder, the id is malformed or the Hub download fails
      */
     public Path resolveModel(String option, String text, String variant, PrintWriter err, ProgressBar.Style style) {
+        if (text != null && !text.isEmpty() && isFolder(text)) {
+            return Path.of(text);
+        }
         RepoRef ref;
         try {
             ref = RepoRef.parse(text == null ? "" : text);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(option, e.getMessage());
         }
-        return isFolder(text) ? Path.of(text) : resolve(option, ref.repoId(), ref.revision(), variant, err, style,
-                false);
+        return resolve(option, ref.repoId(), ref.revision(), variant, err, style, false);
     }
 
     /**
@@ -100,7 +102,10 @@ public final class ModelSource {
      * @return whether it names an existing folder or has the form {@code owner/name[@revision]}
      */
     public static boolean isFolderOrModelId(String text) {
-        return text != null && !text.isEmpty() && (isFolder(text) || (!text.endsWith("@") && isHubId(RepoRef.parse(text).repoId())));
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        return isFolder(text) || (!text.endsWith("@") && isHubId(RepoRef.parse(text).repoId()));
     }
 
     private static boolean isFolder(String text) {
