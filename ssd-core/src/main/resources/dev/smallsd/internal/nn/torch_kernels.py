@@ -32,10 +32,6 @@ class TorchKernels(Module):
   # GroupNorm then SiLU, the activation applied in place on the normalised values.
   def group_norm_silu(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
     return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
-  # diffusers' GEGLU after its projection: the last axis holds [value | gate]; value * gelu(gate) (exact erf GELU).
-  def geglu(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
-    parts = torch.chunk(x, 2, -1)
-    return torch.mul(parts[0], torch.gelu(parts[1]))
   # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
   def channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
     return torch.contiguous(x, memory_format=2)
