@@ -32,9 +32,6 @@ class TorchKernels(Module):
   # GroupNorm then SiLU, the activation applied in place on the normalised values.
   def group_norm_silu(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
     return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
-  # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
-  def channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
-    return torch.contiguous(x, memory_format=2)
   # Tokens [N, H*W, C] back to the map [N, C, H, W] they were flattened from, in the map's layout: a view with
   # channels-last strides when the map is channels-last (so the next ops keep that layout), else the usual view.
   def tokens_to_map(self: __torch__.TorchKernels, x: Tensor, like: Tensor) -> Tensor:
@@ -42,3 +39,6 @@ class TorchKernels(Module):
       n, c, h, w = torch.size(like)
       return torch.permute(torch.reshape(x, [n, h, w, c]), [0, 3, 1, 2])
     return torch.reshape(torch.transpose(x, 1, 2), torch.size(like))
+  # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
+  def to_channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
+    return torch.contiguous(x, memory_format=2)

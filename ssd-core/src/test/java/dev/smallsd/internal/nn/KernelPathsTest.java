@@ -62,7 +62,7 @@ class KernelPathsTest {
             Attention attention = new Attention(
                     Weights.random(9, m), Attention.Spec.spatial(32, 16, 8, 1e-6, 1.0));
             NDArray x = m.randomNormal(new Shape(1, 32, 5, 6));
-            NDArray channelsLast = TorchKernels.get().orElseThrow().call("channels_last", x);
+            NDArray channelsLast = TorchKernels.get().orElseThrow().call("to_channels_last", x);
             NDArray expected = KernelFallback.run(() -> attention.forward(x, null, AttentionSlicing.auto()));
             for (NDArray input : new NDArray[] {x, channelsLast}) {
                 NDArray out = attention.forward(input, null, AttentionSlicing.auto());
