@@ -46,6 +46,8 @@ public final class TorchKernels {
     private static final String FORMAT_VERSION = "8";
 
     private static volatile Optional<TorchKernels> instance;
+    /** Set by tests and A/B measurements to run the DJL fallback in a process whose module has loaded. */
+    private static volatile boolean fallbackForced;
 
     private final PtSymbolBlock module;
 
@@ -57,6 +59,9 @@ public final class TorchKernels {
      * @return the process-wide kernel module, or empty when it cannot be used here (logged once) or is disabled
      */
     public static Optional<TorchKernels> get() {
+        if (fallbackForced) {
+            return Optional.empty();
+        }
         Optional<TorchKernels> k = instance;
         if (k == null) {
             synchronized (TorchKernels.class) {
@@ -96,7 +101,10 @@ public final class TorchKernels {
      * @param args arguments in order: {@link NDArray} (a PyTorch-engine array), {@link Long}/{@link Integer},
      *     {@link Double}/{@link Float} or {@link Boolean}
      * @return the tensor the method returns, owned by the manager of the first array argument (and registered with
-     *     the caller's open {@code NDScope}, like any DJL result)
+     *     the caller's open {@code NDScope}, like any DJL result). DJL runs the method in libtorch's inference mode,
+     *     so a tensor the method creates is an inference tensor: DJL's in-place operations ({@code addi},
+     *     {@code muli}, …) on it fail ("Inplace update to inference tensor outside InferenceMode"); use the
+     *     out-of-place ones. A view of an argument (e.g. a reshape) is an ordinary tensor.
      */
     public NDArray call(String method, Object... args) {
         PtNDManager manager = null;
@@ -127,6 +135,16 @@ public final class TorchKernels {
         } finally {
             values.forEach(IValue::close);
         }
+    }
+
+    /**
+     * Makes {@link #get()} empty (or usable again) for the whole process, so a test or an A/B measurement can compare
+     * the fallback with the kernels in one JVM. Not for concurrent use with running models.
+     *
+     * @param forced {@code true} for the DJL formulations only
+     */
+    static void forceFallback(boolean forced) {
+        fallbackForced = forced;
     }
 
     /** @return the TorchScript source text of the module */
