@@ -25,6 +25,10 @@ public final class Conv2d {
     private final NDArray weight;
     private final NDArray weightMatrix;
     private final NDArray bias;
+    /** The weight and bias the direct convolution uses: padded for bfloat16 (see {@link Bfloat16#convolutionChannels}). */
+    private final NDArray convWeight;
+    private final NDArray convBias;
+    private final int out;
     private final int in;
     private final int kernel;
     private final Shape stride;
@@ -43,6 +47,11 @@ public final class Conv2d {
     public Conv2d(Weights w, int in, int out, int kernel, int stride, int padding, boolean hasBias) {
         this.weight = w.get("weight", out, in, kernel, kernel);
         this.bias = hasBias ? w.get("bias", out) : null;
+        int channels = Bfloat16.convolutionChannels(w.precision(), kernel, out);
+        this.convWeight = channels == out ? weight : Weights.keep(Bfloat16.padOutputChannels(weight, channels));
+        this.convBias = channels == out || bias == null ? bias
+                : Weights.keep(Bfloat16.padOutputChannels(bias, channels));
+        this.out = out;
         this.in = in;
         this.kernel = kernel;
         this.stride = new Shape(stride, stride);
@@ -62,8 +71,11 @@ public final class Conv2d {
                 && s.get(0) * s.get(2) * s.get(3) * GEMM_MIN_COLUMNS_PER_POSITION <= (long) in * kernel * kernel) {
             return asMatrixProduct(x, s);
         }
-        NDArray y = x.getNDArrayInternal().convolution(x, weight, bias, stride, padding, dilation, 1)
+        NDArray y = x.getNDArrayInternal().convolution(x, convWeight, convBias, stride, padding, dilation, 1)
                 .singletonOrThrow();
+        if (convWeight != weight) {
+            y = Tensors.contiguous(y.get(":, 0:" + out));
+        }
         List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
         return lora == null ? y : addLowRank(y, x, lora);
     }
