@@ -96,7 +96,7 @@ public final class ResnetBlock2D {
      */
     public NDArray forward(NDArray x, NDArray temb) {
         return Scopes.run(() -> {
-            NDArray h = conv1.forward(Activations.applyInPlace(act, norm1.forward(x)));
+            NDArray h = conv1.forward(norm1.forward(x, act));
             if (timeEmbProj != null) {
                 if (temb == null) {
                     throw new IllegalArgumentException("ResnetBlock2D with time_emb_proj needs a time embedding");
@@ -105,7 +105,7 @@ public final class ResnetBlock2D {
                 NDArray t = timeEmbProj.forward(Activations.apply(act, temb)).reshape(n, outChannels, 1, 1);
                 h = h.addi(t);
             }
-            h = conv2.forward(Activations.applyInPlace(act, norm2.forward(h)));
+            h = conv2.forward(norm2.forward(h, act));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
             NDArray out = h.addi(shortcut);
             return outputScaleFactor == 1.0 ? out : Bfloat16.divide(out, outputScaleFactor);

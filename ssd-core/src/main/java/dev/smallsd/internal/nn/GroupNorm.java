@@ -4,17 +4,25 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * {@code torch.nn.GroupNorm} on {@code [N, C, H, W]}: a layer norm over each group's {@code C/G·H·W} values, then the
  * per-channel affine. Keys {@code weight}, {@code bias}.
+ *
+ * <p>With the {@link TorchKernels} module the norm (and a following SiLU, {@link #forward(NDArray, String)}) is one
+ * libtorch {@code group_norm} call. The fallback is a layer norm over the grouped view followed by the affine; it
+ * caches a ones/zeros pair per normalised length it meets (one pair per activation size), which the kernel path
+ * never allocates.
  */
 public final class GroupNorm {
     private final int groups;
     private final int channels;
     private final float eps;
+    private final NDArray weight;
+    private final NDArray bias;
     private final NDArray scale;
     private final NDArray shift;
     private final NDManager manager;
@@ -36,8 +44,10 @@ public final class GroupNorm {
         this.channels = channels;
         this.eps = (float) eps;
         this.manager = w.manager();
-        this.scale = Weights.keep(w.get("weight", channels).reshape(1, channels, 1, 1));
-        this.shift = Weights.keep(w.get("bias", channels).reshape(1, channels, 1, 1));
+        this.weight = w.get("weight", channels);
+        this.bias = w.get("bias", channels);
+        this.scale = Weights.keep(weight.reshape(1, channels, 1, 1));
+        this.shift = Weights.keep(bias.reshape(1, channels, 1, 1));
     }
 
     /**
@@ -45,6 +55,30 @@ public final class GroupNorm {
      * @return the normalised input, same shape
      */
     public NDArray forward(NDArray x) {
+        Optional<TorchKernels> kernels = TorchKernels.get();
+        if (kernels.isPresent()) {
+            return kernels.get().call("group_norm", x, weight, bias, groups, (double) eps);
+        }
+        return layerNormAffine(x);
+    }
+
+    /**
+     * The norm followed by an activation, as in {@code act(norm(x))} of the resnets and output heads: one kernel
+     * call for SiLU, else the norm and then the activation applied in place.
+     *
+     * @param x input {@code [N, C, H, W]}
+     * @param act activation name (see {@link Activations#apply})
+     * @return the activated normalised input, same shape
+     */
+    public NDArray forward(NDArray x, String act) {
+        Optional<TorchKernels> kernels = TorchKernels.get();
+        if (kernels.isPresent() && ("silu".equals(act) || "swish".equals(act))) {
+            return kernels.get().call("group_norm_silu", x, weight, bias, groups, (double) eps);
+        }
+        return Activations.applyInPlace(act, forward(x));
+    }
+
+    private NDArray layerNormAffine(NDArray x) {
         Shape shape = x.getShape();
         long n = shape.get(0);
         long per = shape.size() / n / groups;

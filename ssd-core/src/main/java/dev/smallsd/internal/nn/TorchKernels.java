@@ -46,6 +46,8 @@ public final class TorchKernels {
     private static final String FORMAT_VERSION = "8";
 
     private static volatile Optional<TorchKernels> instance;
+    /** Set by tests and A/B measurements to run the DJL fallback in a process whose module has loaded. */
+    private static volatile boolean fallbackForced;
 
     private final PtSymbolBlock module;
 
@@ -57,6 +59,9 @@ public final class TorchKernels {
      * @return the process-wide kernel module, or empty when it cannot be used here (logged once) or is disabled
      */
     public static Optional<TorchKernels> get() {
+        if (fallbackForced) {
+            return Optional.empty();
+        }
         Optional<TorchKernels> k = instance;
         if (k == null) {
             synchronized (TorchKernels.class) {
@@ -127,6 +132,16 @@ public final class TorchKernels {
         } finally {
             values.forEach(IValue::close);
         }
+    }
+
+    /**
+     * Makes {@link #get()} empty (or usable again) for the whole process, so a test or an A/B measurement can compare
+     * the fallback with the kernels in one JVM. Not for concurrent use with running models.
+     *
+     * @param forced {@code true} for the DJL formulations only
+     */
+    static void forceFallback(boolean forced) {
+        fallbackForced = forced;
     }
 
     /** @return the TorchScript source text of the module */

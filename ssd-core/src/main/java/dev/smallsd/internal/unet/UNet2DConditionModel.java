@@ -286,7 +286,7 @@ public final class UNet2DConditionModel {
                 observer.observe("up_blocks." + i, h);
             }
 
-            NDArray out = convOut.forward(Activations.applyInPlace(config.actFn(), convNormOut.forward(h)));
+            NDArray out = convOut.forward(convNormOut.forward(h, config.actFn()));
             observer.observe("conv_out", out);
             return Bfloat16.out(precision, out);
         });

@@ -69,7 +69,7 @@ public final class Decoder {
             for (UpDecoderBlock2D b : upBlocks) {
                 h = b.forward(h);
             }
-            return convOut.forward(Activations.applyInPlace(act, convNormOut.forward(h)));
+            return convOut.forward(convNormOut.forward(h, act));
         });
     }
 }

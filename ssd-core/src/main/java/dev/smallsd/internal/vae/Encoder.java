@@ -68,7 +68,7 @@ public final class Encoder {
                 h = b.forward(h);
             }
             h = midBlock.forward(h, slicing);
-            return convOut.forward(Activations.applyInPlace(act, convNormOut.forward(h)));
+            return convOut.forward(convNormOut.forward(h, act));
         });
     }
 }

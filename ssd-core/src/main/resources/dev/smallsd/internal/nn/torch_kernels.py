@@ -19,5 +19,26 @@ class TorchKernels(Module):
     return torch.scaled_dot_product_attention(q, k, v, None, 0., False, scale=scale)
   def sdpa_masked(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: float) -> Tensor:
     return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)
+  # Multi-head attention on projected [B, N, heads*d] inputs: split the heads (views), fused attention, merge them.
+  def attention(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, heads: int, scale: float) -> Tensor:
+    o = torch.scaled_dot_product_attention(self._heads(q, heads), self._heads(k, heads), self._heads(v, heads), None, 0., False, scale=scale)
+    return self._merge(o, q)
+  # The same with an additive [Nq, Nk] mask on the scores (CLIP text's causal mask).
+  def attention_masked(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, heads: int, scale: float) -> Tensor:
+    o = torch.scaled_dot_product_attention(self._heads(q, heads), self._heads(k, heads), self._heads(v, heads), mask, 0., False, scale=scale)
+    return self._merge(o, q)
+  # [B, N, heads*d] -> [B, heads, N, d] (a strided view)
+  def _heads(self: __torch__.TorchKernels, x: Tensor, heads: int) -> Tensor:
+    return torch.transpose(torch.reshape(x, [torch.size(x, 0), torch.size(x, 1), heads, -1]), 1, 2)
+  # [B, heads, N, d] -> [B, N, heads*d], shaped like the queries
+  def _merge(self: __torch__.TorchKernels, o: Tensor, q: Tensor) -> Tensor:
+    return torch.reshape(torch.transpose(o, 1, 2), torch.size(q))
   def group_norm(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
     return torch.group_norm(x, groups, weight, bias, eps)
+  # GroupNorm then SiLU, the activation applied in place on the normalised values.
+  def group_norm_silu(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
+    return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
+  # diffusers' GEGLU after its projection: the last axis holds [value | gate]; value * gelu(gate) (exact erf GELU).
+  def geglu(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
+    parts = torch.chunk(x, 2, -1)
+    return torch.mul(parts[0], torch.gelu(parts[1]))
