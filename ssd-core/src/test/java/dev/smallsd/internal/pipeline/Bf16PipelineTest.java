@@ -30,21 +30,24 @@ import org.junit.jupiter.api.TestInstance;
  * default.
  *
  * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, Zen 5), plus a
- * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (bound {@value #IMAGES_BOUND}), final
- * latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude (bound {@value #LATENTS_BOUND}).
+ * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels; bound
+ * {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
+ * (bound {@value #LATENTS_BOUND}). Per case (images, latents): seeded_pndm 0.016, 0.019; inpaint_pndm 0.036,
+ * 0.025; inpaint_ddim_strength 0.039, 0.033; inpaint9_dpmpp 0.029, 0.026; seeded_lora 0.036, 0.057; seeded_taesd
+ * 0.027, 0.034.
  * The margin (about 1.5×) covers other CPUs' kernel choices; bfloat16 keeps 8 mantissa bits (relative rounding
  * 2^-9), and ten guided steps of a random-weight UNet amplify it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Bf16PipelineTest {
     /** Largest max |bf16 − fp32| of the decoded images over all cases, as measured (see the class comment). */
-    static final double MEASURED_IMAGES = 0;
+    static final double MEASURED_IMAGES = 0.039;
     /** {@link #MEASURED_IMAGES} plus the margin. */
-    static final double IMAGES_BOUND = 1;
+    static final double IMAGES_BOUND = 0.06;
     /** Largest max |bf16 − fp32| / max |fp32| of the final latents over all cases, as measured. */
-    static final double MEASURED_LATENTS = 0;
+    static final double MEASURED_LATENTS = 0.057;
     /** {@link #MEASURED_LATENTS} plus the margin. */
-    static final double LATENTS_BOUND = 1;
+    static final double LATENTS_BOUND = 0.085;
 
     private final NDManager manager = NDManager.newBaseManager();
 
@@ -127,10 +130,12 @@ class Bf16PipelineTest {
     private static void assertClose(String name, Outputs fp32, Outputs bf16) {
         assertThat(bf16.images().getShape()).isEqualTo(fp32.images().getShape());
         double images = fp32.images().sub(bf16.images()).abs().max().getFloat();
+        double meanImages = fp32.images().sub(bf16.images()).abs().mean().getFloat();
         double latents = fp32.latents().sub(bf16.latents()).abs().max().getFloat()
                 / fp32.latents().abs().max().getFloat();
-        System.out.printf(Locale.ROOT, "%s: bf16 vs fp32 images max |diff| %.4f (bound %.4f), final latents "
-                + "max |diff| / max |fp32| %.4f (bound %.4f)%n", name, images, IMAGES_BOUND, latents, LATENTS_BOUND);
+        System.out.printf(Locale.ROOT, "%s: bf16 vs fp32 images max |diff| %.4f (bound %.4f, mean %.5f), final "
+                + "latents max |diff| / max |fp32| %.4f (bound %.4f)%n", name, images, IMAGES_BOUND, meanImages,
+                latents, LATENTS_BOUND);
         assertThat(images).as(name + " images, max |bf16 - fp32|").isLessThanOrEqualTo(IMAGES_BOUND);
         assertThat(latents).as(name + " final latents, max |bf16 - fp32| / max |fp32|")
                 .isLessThanOrEqualTo(LATENTS_BOUND);
