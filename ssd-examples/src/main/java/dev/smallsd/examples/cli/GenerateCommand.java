@@ -427,12 +427,7 @@ public final class GenerateCommand implements Callable<Integer> {
     static final class PromptSyntaxConverter implements CommandLine.ITypeConverter<PromptSyntax> {
         @Override
         public PromptSyntax convert(String value) {
-            for (PromptSyntax s : PromptSyntax.values()) {
-                if (s.name().equalsIgnoreCase(value)) {
-                    return s;
-                }
-            }
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a prompt syntax (plain, a1111)");
+            return anyCase(PromptSyntax.class, value, "prompt syntax");
         }
     }
 
@@ -440,13 +435,21 @@ public final class GenerateCommand implements Callable<Integer> {
     static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
         @Override
         public Precision convert(String value) {
-            for (Precision p : Precision.values()) {
-                if (p.name().equalsIgnoreCase(value)) {
-                    return p;
-                }
-            }
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a precision (fp32, bf16)");
+            return anyCase(Precision.class, value, "precision");
         }
+    }
+
+    /** @return the constant of {@code type} named {@code value} in any case; else an error listing the names */
+    private static <E extends Enum<E>> E anyCase(Class<E> type, String value, String what) {
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(value)) {
+                return e;
+            }
+            names.add(e.name().toLowerCase(Locale.ROOT));
+        }
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a " + what + " ("
+                + String.join(", ", names) + ")");
     }
 
     /** Converts {@code --scheduler} values through {@link SchedulerType#fromName}. */
