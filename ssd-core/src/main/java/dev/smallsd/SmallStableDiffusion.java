@@ -379,7 +379,10 @@ public final class SmallStableDiffusion implements AutoCloseable {
         }
 
         /**
-         * @param queries attention query slice size (smaller uses less memory; {@code 0} = no slicing)
+         * @param queries attention query slice size (smaller uses less memory; {@code 0} = no slicing). Only the
+         *     fallback attention (without the TorchScript kernels, e.g. {@code -Dssd.kernels.disable=true}) slices:
+         *     the fused kernel never holds the score matrix
+
          * @return this
          */
         public Builder attentionSliceSize(int queries) {

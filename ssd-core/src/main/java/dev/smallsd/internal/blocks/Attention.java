@@ -8,12 +8,14 @@ import dev.smallsd.internal.nn.GroupNorm;
 import dev.smallsd.internal.nn.Linear;
 import dev.smallsd.internal.nn.ScaledDotProductAttention;
 import dev.smallsd.internal.nn.Scopes;
+import dev.smallsd.internal.nn.TorchKernels;
 import dev.smallsd.internal.nn.Weights;
+import java.util.Optional;
 
 /**
  * diffusers' {@code Attention} with its default processor: optional {@code group_norm} of the input, projections
  * {@code to_q}, {@code to_k}, {@code to_v} (keys and values from the encoder states for cross-attention, else from the
- * input), multi-head {@code softmax(q kᵀ/√d) v} (computed in query slices, see {@link AttentionSlicing}),
+ * input), multi-head {@code softmax(q kᵀ/√d) v} (fused, or in query slices on the fallback: see {@link AttentionSlicing}),
  * {@code to_out.0}, then the optional residual and the division by {@code rescale_output_factor}. A 4-D input
  * {@code [N, C, H, W]} is attended over its {@code H·W} positions and returned in the same layout (the VAE mid block);
  * a 3-D input {@code [N, L, C]} is returned as {@code [N, L, C]} (the transformer blocks).
@@ -102,7 +104,7 @@ public final class Attention {
     /**
      * @param hidden {@code [N, L, C]} or {@code [N, C, H, W]}
      * @param encoderHiddenStates {@code [N, S, crossDim]} for cross-attention, or {@code null} for self-attention
-     * @param slicing how to bound the score matrix
+     * @param slicing how to bound the score matrix (the DJL fallback only)
      * @return same shape as {@code hidden}
      */
     public NDArray forward(NDArray hidden, NDArray encoderHiddenStates, AttentionSlicing slicing) {
@@ -122,7 +124,9 @@ public final class Attention {
             NDArray attended = ScaledDotProductAttention.multiHead(q, k, v, heads, null, slice);
             NDArray out = toOut.forward(attended);
             if (spatial) {
-                out = out.transpose(0, 2, 1).reshape(shape);
+                Optional<TorchKernels> kernels = TorchKernels.get();
+                out = kernels.isPresent() ? kernels.get().call("tokens_to_map", out, hidden)
+                        : out.transpose(0, 2, 1).reshape(shape);
             }
             if (residualConnection) {
                 out = out.addi(hidden);

@@ -13,6 +13,11 @@ package dev.smallsd.internal.nn;
  * 1107 ms unsliced; over 1024 tokens 33 ms in slices of 64 against 80 ms unsliced. Slices of fewer than 64 queries
  * lose again to the per-call overhead, hence the minimum.
  *
+ * <p>Slicing only applies to the DJL fallback of {@link ScaledDotProductAttention}: with the {@link TorchKernels}
+ * module loaded (the default), attention is libtorch's fused kernel, which never materialises a score matrix, so these
+ * settings change neither memory nor results. They matter when the module cannot load or is disabled with
+ * {@code -Dssd.kernels.disable=true}.
+ *
  * @param querySlice fixed queries per slice, or {@code 0} to derive it from {@code maxScoreBytes}
  * @param maxScoreBytes budget for one slice's float32 scores when {@code querySlice} is 0; {@code 0} means unlimited
  * @param minQuerySlice the smallest slice derived from the budget ({@code >= 1}); a budget too small for it is

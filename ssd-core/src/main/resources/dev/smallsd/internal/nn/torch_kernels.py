@@ -42,3 +42,13 @@ class TorchKernels(Module):
   def geglu(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
     parts = torch.chunk(x, 2, -1)
     return torch.mul(parts[0], torch.gelu(parts[1]))
+  # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
+  def channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
+    return torch.contiguous(x, memory_format=2)
+  # Tokens [N, H*W, C] back to the map [N, C, H, W] they were flattened from, in the map's layout: a view with
+  # channels-last strides when the map is channels-last (so the next ops keep that layout), else the usual view.
+  def tokens_to_map(self: __torch__.TorchKernels, x: Tensor, like: Tensor) -> Tensor:
+    if torch.is_contiguous(like, memory_format=2):
+      n, c, h, w = torch.size(like)
+      return torch.permute(torch.reshape(x, [n, h, w, c]), [0, 3, 1, 2])
+    return torch.reshape(torch.transpose(x, 1, 2), torch.size(like))
