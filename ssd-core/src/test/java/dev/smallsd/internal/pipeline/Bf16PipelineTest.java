@@ -30,10 +30,10 @@ import org.junit.jupiter.api.TestInstance;
  * default.
  *
  * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, Zen 5), plus a
- * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels; bound
+ * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels, mean 0.003–0.005; bound
  * {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
  * (bound {@value #LATENTS_BOUND}). Per case (images, latents): seeded_pndm 0.016, 0.019; inpaint_pndm 0.036,
- * 0.025; inpaint_ddim_strength 0.039, 0.033; inpaint9_dpmpp 0.029, 0.026; seeded_lora 0.036, 0.057; seeded_taesd
+ * 0.025; inpaint_ddim_strength 0.040, 0.033; inpaint9_dpmpp 0.029, 0.026; seeded_lora 0.036, 0.057; seeded_taesd
  * 0.027, 0.034.
  * The margin (about 1.5×) covers other CPUs' kernel choices; bfloat16 keeps 8 mantissa bits (relative rounding
  * 2^-9), and ten guided steps of a random-weight UNet amplify it.
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Bf16PipelineTest {
     /** Largest max |bf16 − fp32| of the decoded images over all cases, as measured (see the class comment). */
-    static final double MEASURED_IMAGES = 0.039;
+    static final double MEASURED_IMAGES = 0.040;
     /** {@link #MEASURED_IMAGES} plus the margin. */
     static final double IMAGES_BOUND = 0.06;
     /** Largest max |bf16 − fp32| / max |fp32| of the final latents over all cases, as measured. */
