@@ -62,7 +62,7 @@ public final class Bfloat16 {
     /**
      * The output channels a convolution is computed with. libtorch 2.7.1's CPU bfloat16 convolution with a kernel
      * larger than 1×1 gets the last {@code out % 16} output channels wrong when {@code out} is not a multiple of 16
-     * (measured on Zen 5 with AVX-512 BF16: relative error 0.07–0.33 against 0.003 for 16, 32, 48 … channels), which
+     * (measured on an AMD EPYC with AVX-512 BF16: relative error 0.07–0.33 against 0.003 for 16, 32, 48 … channels), which
      * hits the networks' last layers (3 image or 4/8 latent channels). Such a layer is computed with its weight
      * padded by zero filters to the next multiple of 16 and the extra channels dropped.
      *

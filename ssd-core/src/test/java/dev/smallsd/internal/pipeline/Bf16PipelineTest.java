@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * bfloat16 run must stay within a fixed bound of the float32 run's; FP32 set explicitly must be bit-identical to the
  * default.
  *
- * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, Zen 5), plus a
+ * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, AMD EPYC with AVX-512 BF16), plus a
  * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels, mean 0.003–0.005; bound
  * {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
  * (bound {@value #LATENTS_BOUND}). Per case (images, latents): seeded_pndm 0.016, 0.019; inpaint_pndm 0.036,
