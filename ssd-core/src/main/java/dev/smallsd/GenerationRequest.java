@@ -475,14 +475,31 @@ public record GenerationRequest(
         }
 
         /**
+         * Same as {@code progress(listener, previewEvery, PreviewMode.AUTO)}: previews from the tiny decoder when
+         * the instance has one ({@code SmallStableDiffusion.Builder#previewVae} or a tiny {@code vae}), else
+         * AUTOMATIC1111's cheap approximation; never a full VAE decode unless asked for with {@link PreviewMode#FULL}.
+         *
          * @param listener called after every model call; replaces a listener set by {@link #listener}
-         * @param previewEvery on every this many calls, also decode the current latents to preview images with the
-         *     model's autoencoder (cheap with a tiny one, {@code SmallStableDiffusion.Builder#vae}); 0 = never
+         * @param previewEvery on every this many calls, also turn the current latents into one preview image per
+         *     batch item, the size of the final images; 0 = never
          * @return this
          * @throws IllegalArgumentException ({@code previewEvery: ...}) when negative
          */
         public Builder progress(ProgressListener listener, int previewEvery) {
-            this.listener = new dev.smallsd.internal.pipeline.ProgressAdapter(listener, previewEvery);
+            return progress(listener, previewEvery, PreviewMode.AUTO);
+        }
+
+        /**
+         * @param listener called after every model call; replaces a listener set by {@link #listener}
+         * @param previewEvery on every this many calls, also turn the current latents into one preview image per
+         *     batch item, the size of the final images; 0 = never
+         * @param previewMode how the previews are made (the final images are the same in every mode); a mode the
+         *     instance cannot make is rejected when the request is validated ({@code previewMode: ...})
+         * @return this
+         * @throws IllegalArgumentException ({@code previewEvery: ...}) when negative
+         */
+        public Builder progress(ProgressListener listener, int previewEvery, PreviewMode previewMode) {
+            this.listener = new dev.smallsd.internal.pipeline.ProgressAdapter(listener, previewEvery, previewMode);
             return this;
         }
 

@@ -476,6 +476,20 @@ public final class SmallStableDiffusion implements AutoCloseable {
         }
 
         /**
+         * Loads a second autoencoder used only for progress previews ({@link PreviewMode#TINY}, chosen by
+         * {@link PreviewMode#AUTO}), while the final images still come from the model's VAE (or {@link #vae}): a
+         * folder of diffusers' {@code AutoencoderTiny} (TAESD, e.g. a download of {@code madebyollin/taesd}), whose
+         * decoder costs a small fraction of the VAE's. Its latent channels and scale must match the model's.
+         *
+         * @param folder the autoencoder folder ({@code config.json} + weights)
+         * @return this
+         */
+        public Builder previewVae(Path folder) {
+            options.previewVaePath = Objects.requireNonNull(folder, "previewVae");
+            return this;
+        }
+
+        /**
          * Fuses a LoRA ({@code .safetensors}, kohya or diffusers/PEFT names) into the UNet and text encoder weights
          * at build: {@code W + scale · (alpha / rank) · up · down}; no cost per step. May be called several times.
          *

@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param totalModelCalls the number of model calls of this run
  * @param steps the denoising steps the request asked for ({@link GenerationRequest#steps()})
  * @param timestep the scheduler timestep of this call
- * @param previews one decoded image per batch item when this call is a preview call
- *     ({@link GenerationRequest.Builder#progress(ProgressListener, int)}), else empty
+ * @param previews one preview image per batch item, the final images' size, when this call is a preview call
+ *     ({@link GenerationRequest.Builder#progress(ProgressListener, int, PreviewMode)}: made in the request's
+ *     {@link PreviewMode}), else empty
  */
 public record StepProgress(int modelCall, int totalModelCalls, int steps, double timestep,
         List<BufferedImage> previews) {

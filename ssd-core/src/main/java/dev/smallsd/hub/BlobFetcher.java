@@ -7,12 +7,10 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -29,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BlobFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(BlobFetcher.class);
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern GIT_SHA1 = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int BUFFER = 1 << 16;
     private static final long REPORT_EVERY = 1 << 20;
@@ -90,7 +86,7 @@ final class BlobFetcher {
         private final HubHttp.FileMetadata meta;
         private final Path part;
         private final DownloadListener listener;
-        private final Check check;
+        private final BlobDigests.Kind check;
         private final MessageDigest digest;
         /** How many leading bytes of {@code part} {@link #digest} has seen. */
         private long digested;
@@ -102,16 +98,10 @@ final class BlobFetcher {
             this.part = part;
             this.listener = listener;
             String etag = meta.etag().toLowerCase(Locale.ROOT);
-            if (SHA256.matcher(etag).matches()) {
-                check = Check.SHA256;
-                digest = newDigest("SHA-256");
-            } else if (GIT_SHA1.matcher(etag).matches()) {
-                check = Check.GIT_SHA1;
-                digest = null;
-            } else {
+            check = BlobDigests.kind(etag);
+            digest = check == BlobDigests.Kind.SHA256 ? BlobDigests.newDigest("SHA-256") : null;
+            if (check == BlobDigests.Kind.NONE) {
                 LOG.debug("ETag '{}' of {} is neither a sha256 nor a git sha1; only the size is checked", etag, t);
-                check = Check.NONE;
-                digest = null;
             }
         }
 
@@ -244,7 +234,7 @@ final class BlobFetcher {
             digest.reset();
             local(() -> {
                 try (InputStream in = Files.newInputStream(part)) {
-                    hashInto(digest, in, n);
+                    BlobDigests.hashInto(digest, in, n);
                 }
                 return null;
             }, part);
@@ -265,45 +255,13 @@ final class BlobFetcher {
                     actual = HexFormat.of().formatHex(digest.digest());
                     digested = 0;
                 }
-                case GIT_SHA1 -> {
-                    MessageDigest sha1 = newDigest("SHA-1");
-                    sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
-                    try (InputStream in = Files.newInputStream(part)) {
-                        hashInto(sha1, in, size);
-                    }
-                    actual = HexFormat.of().formatHex(sha1.digest());
-                }
+                case GIT_SHA1 -> actual = BlobDigests.digest(check, part);
                 default -> {
                     return null;
                 }
             }
             return actual.equals(expected) ? null
-                    : (check == Check.SHA256 ? "sha256 " : "git blob sha1 ") + actual + ", expected " + expected;
-        }
-    }
-
-    private enum Check {
-        SHA256, GIT_SHA1, NONE
-    }
-
-    private static void hashInto(MessageDigest d, InputStream in, long n) throws IOException {
-        byte[] buf = new byte[BUFFER];
-        long left = n;
-        while (left > 0) {
-            int k = in.read(buf, 0, (int) Math.min(buf.length, left));
-            if (k < 0) {
-                throw new IOException("file shorter than " + n + " bytes");
-            }
-            d.update(buf, 0, k);
-            left -= k;
-        }
-    }
-
-    private static MessageDigest newDigest(String algorithm) {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is missing from this JVM", e);
+                    : check.mismatch(actual, expected);
         }
     }
 

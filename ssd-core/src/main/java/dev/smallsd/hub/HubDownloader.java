@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Only what the pipeline needs is fetched, as diffusers does: {@code model_index.json} and, for each component it
  * names, its config/tokenizer files and one weight file ({@code .safetensors} before {@code .bin}, honouring a
  * variant such as {@code fp16}); never {@code .ckpt}, ONNX, Flax or other-variant files. Files land in
- * {@code <cache>/models--<ns>--<name>/blobs/<etag>}, verified against their SHA-256 (LFS files) or git blob hash,
+ * {@code <cache>/models--<ns>--<name>/blobs/<etag>}, verified against their SHA-256 (LFS files) or git blob hash
+ * while they download (a cached file is not hashed again when it is used; {@link CacheVerifier} does that on request),
  * with {@code snapshots/<commit>/<path>} relative symbolic links (copies where links are not allowed) and
  * {@code refs/<revision>} holding the commit. Interrupted downloads resume from {@code blobs/<etag>.incomplete};
  * transient failures are retried. A call with everything cached makes one request (the revision listing, as

@@ -72,10 +72,14 @@ public final class GroupNorm {
      */
     public NDArray forward(NDArray x, String act) {
         Optional<TorchKernels> kernels = TorchKernels.get();
-        if (kernels.isPresent() && ("silu".equals(act) || "swish".equals(act))) {
+        if (kernels.isEmpty()) {
+            return Activations.applyInPlace(act, layerNormAffine(x));
+        }
+        if ("silu".equals(act) || "swish".equals(act)) {
             return kernels.get().call("group_norm_silu", x, weight, bias, groups, (double) eps);
         }
-        return Activations.applyInPlace(act, forward(x));
+        // a kernel result must not be modified in place by DJL (see TorchKernels#call)
+        return Activations.apply(act, forward(x));
     }
 
     private NDArray layerNormAffine(NDArray x) {

@@ -101,7 +101,10 @@ public final class TorchKernels {
      * @param args arguments in order: {@link NDArray} (a PyTorch-engine array), {@link Long}/{@link Integer},
      *     {@link Double}/{@link Float} or {@link Boolean}
      * @return the tensor the method returns, owned by the manager of the first array argument (and registered with
-     *     the caller's open {@code NDScope}, like any DJL result)
+     *     the caller's open {@code NDScope}, like any DJL result). DJL runs the method in libtorch's inference mode,
+     *     so a tensor the method creates is an inference tensor: DJL's in-place operations ({@code addi},
+     *     {@code muli}, …) on it fail ("Inplace update to inference tensor outside InferenceMode"); use the
+     *     out-of-place ones. A view of an argument (e.g. a reshape) is an ordinary tensor.
      */
     public NDArray call(String method, Object... args) {
         PtNDManager manager = null;

@@ -13,11 +13,15 @@ import org.slf4j.LoggerFactory;
  * {@value #DJL_THREADS}; when the builder's {@code threads(n)} is the first use of the engine (and the user did not set
  * that property), the property is set for the load, so DJL's line already tells the truth. In every case the count is
  * then applied ({@code torch.set_num_threads}) and logged by this class.
+ *
+ * <p>Before the first load, DJL's CUDA probe is quietened when only a CPU libtorch can load ({@link CudaProbe}).
  */
 public final class EngineSetup {
     /** DJL's system property read once when the PyTorch engine loads. */
     static final String DJL_THREADS = "ai.djl.pytorch.num_threads";
     private static final Logger LOG = LoggerFactory.getLogger(EngineSetup.class);
+
+    private static boolean probeChecked;
 
     private EngineSetup() {}
 
@@ -27,6 +31,10 @@ public final class EngineSetup {
      * @param threads intra-op threads to use in the whole JVM, or {@code null} to keep libtorch's current setting
      */
     public static synchronized void start(Integer threads) {
+        if (!probeChecked) {
+            probeChecked = true;
+            CudaProbe.quietWhenCpuOnly();
+        }
         boolean setProperty = threads != null && System.getProperty(DJL_THREADS) == null;
         if (setProperty) {
             System.setProperty(DJL_THREADS, threads.toString());

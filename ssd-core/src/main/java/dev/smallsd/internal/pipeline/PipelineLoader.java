@@ -80,6 +80,8 @@ public final class PipelineLoader {
         public Path unetPath;
         /** An AutoencoderKL or AutoencoderTiny folder used instead of the model's {@code vae/}, or null. */
         public Path vaePath;
+        /** An autoencoder folder used only for progress previews, or null. */
+        public Path previewVaePath;
         /** LoRAs fused into the weights at build, in order. */
         public final List<LoraFile.Use> fusedLoras = new ArrayList<>();
         /** LoRAs registered for per-request use, by name. */
@@ -103,6 +105,7 @@ public final class PipelineLoader {
      */
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
         Precision precision = checkPrecision(o);
+        Autoencoder previewVae = loadPreviewVae(o, manager); // small: a bad folder fails before the big weights
         if (o.components != null) {
             // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
             if (!o.fusedLoras.isEmpty() || !o.registeredLoras.isEmpty() || !o.textualInversions.isEmpty()
@@ -116,7 +119,7 @@ public final class PipelineLoader {
                     : c.schedulerConfig().get("_class_name") instanceof String cls
                     ? Schedulers.fromConfig(c.schedulerConfig(), cls, Map.of())
                     : Schedulers.create(SchedulerType.PNDM, c.schedulerConfig());
-            return assemble(o, c, scheduler, o.safetyChecker, manager);
+            return withPreviewVae(assemble(o, c, scheduler, o.safetyChecker, manager), c.vae(), o, previewVae);
         }
         long start = System.nanoTime();
         ModelDirectory dir = ModelDirectory.open(o.modelPath);
@@ -175,8 +178,8 @@ public final class PipelineLoader {
                             : o.modelPath.toAbsolutePath().normalize().getFileName().toString());
             LOG.info("pipeline ready in {} ms: scheduler {}, safety checker {}", ms(start), scheduler.className(),
                     checker == null ? "none" : checker.getClass().getSimpleName() + " (" + o.safetyMode + ")");
-            return assemble(o, new Components(tokenizer, textEncoder, unet, vae, schedulerConfig, name), scheduler,
-                    checker, manager).withLoras(loras.registered());
+            return withPreviewVae(assemble(o, new Components(tokenizer, textEncoder, unet, vae, schedulerConfig, name),
+                    scheduler, checker, manager).withLoras(loras.registered()), vae, o, previewVae);
         } catch (RuntimeException | Error e) {
             tokenizer.close();
             throw e;
@@ -212,6 +215,31 @@ public final class PipelineLoader {
             }
         }
         return p;
+    }
+
+    private static Autoencoder loadPreviewVae(Options o, NDManager manager) {
+        if (o.previewVaePath == null) {
+            return null;
+        }
+        long t = System.nanoTime();
+        Autoencoder a = Autoencoders.load(o.previewVaePath, o.variant, LOG::warn, manager);
+        LOG.info("preview {} loaded from {} in {} ms", a.getClass().getSimpleName(), o.previewVaePath, ms(t));
+        return a;
+    }
+
+    /** Gives the pipeline its preview decoder after checking that it reads the model's latents. */
+    private static StableDiffusionPipeline withPreviewVae(StableDiffusionPipeline p, Autoencoder vae, Options o,
+            Autoencoder previewVae) {
+        if (previewVae == null) {
+            return p;
+        }
+        if (previewVae.latentChannels() != vae.latentChannels() || previewVae.spatialFactor() != vae.spatialFactor()) {
+            throw new ModelLoadException(o.previewVaePath.resolve("config.json"), "previewVae: latents of "
+                    + previewVae.latentChannels() + " channels at 1/" + previewVae.spatialFactor()
+                    + " of the image size do not match the model's autoencoder (" + vae.latentChannels()
+                    + " channels at 1/" + vae.spatialFactor() + ")");
+        }
+        return p.withPreviewVae(previewVae);
     }
 
     /** Applies the builder's memory options (attention slicing, VAE tiling) and assembles the engine. */

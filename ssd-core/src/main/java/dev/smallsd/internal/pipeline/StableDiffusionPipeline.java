@@ -62,6 +62,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final NDManager manager;
     private final String modelName;
     private final RegisteredLoras loras;
+    private final PreviewDecoder previews;
 
     /**
      * @param tokenizer the CLIP tokenizer
@@ -80,14 +81,16 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             SafetyChecker safetyChecker,
             SafetyMode safetyMode, NDManager manager, String modelName) {
         this(tokenizer, textEncoder, unet, vae, defaultScheduler, schedulerFactory, safetyChecker, safetyMode, manager,
-                modelName, RegisteredLoras.NONE);
+                modelName, RegisteredLoras.NONE, new PreviewDecoder(vae, null));
     }
 
     private StableDiffusionPipeline(ClipTokenizer tokenizer, ClipTextModel textEncoder, UNet2DConditionModel unet,
             Autoencoder vae, Scheduler defaultScheduler,
             Function<SchedulerType, Scheduler> schedulerFactory, SafetyChecker safetyChecker,
-            SafetyMode safetyMode, NDManager manager, String modelName, RegisteredLoras loras) {
+            SafetyMode safetyMode, NDManager manager, String modelName, RegisteredLoras loras,
+            PreviewDecoder previews) {
         this.loras = loras;
+        this.previews = previews;
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.weightedEncoder = new WeightedPromptEncoder(tokenizer, textEncoder);
@@ -107,7 +110,17 @@ public final class StableDiffusionPipeline implements AutoCloseable {
      */
     public StableDiffusionPipeline withLoras(RegisteredLoras registered) {
         return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, defaultScheduler, schedulerFactory,
-                safetyChecker, safetyMode, manager, modelName, registered);
+                safetyChecker, safetyMode, manager, modelName, registered, previews);
+    }
+
+    /**
+     * @param previewVae an autoencoder used only for progress previews ({@link dev.smallsd.PreviewMode#TINY}), or
+     *     {@code null}
+     * @return a pipeline sharing this one's models that decodes previews with it
+     */
+    public StableDiffusionPipeline withPreviewVae(Autoencoder previewVae) {
+        return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, defaultScheduler, schedulerFactory,
+                safetyChecker, safetyMode, manager, modelName, loras, new PreviewDecoder(vae, previewVae));
     }
 
     /** @return the default image width and height in pixels ({@code sample_size × VAE factor}) */
@@ -263,7 +276,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 NDScope.register(latents);
                 observer.onStepLatents(i, latents);
                 if (request.listener() instanceof ProgressAdapter progress) {
-                    progress.report(i + 1, timesteps.length, request.steps(), t, latents, this::previews);
+                    progress.report(i + 1, timesteps.length, request.steps(), t, latents,
+                            x -> previews(progress.previewMode(), x));
                 } else if (request.listener() != null) {
                     request.listener().onStep(i + 1, timesteps.length, t, latents);
                 }
@@ -291,16 +305,16 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     /** diffusers: {@code image = vae.decode(latents / scaling_factor)}, {@code (x / 2 + 0.5).clamp(0, 1)}, NHWC. */
     private NDArray decode(NDArray latents) {
-        return vae.decode(latents.div((float) vae.scalingFactor())).div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1);
+        return vae.decodeImages(latents);
     }
 
     /**
-     * Preview images of the current latents, decoded as the final images are (no extra draws from the generator);
-     * with a safety checker in {@link SafetyMode#BLOCK} mode, flagged previews are black too.
+     * Preview images of the current latents in the request's mode (no extra draws from the generator); with a safety
+     * checker in {@link SafetyMode#BLOCK} mode, flagged previews are black too.
      */
-    private List<BufferedImage> previews(NDArray latents) {
+    private List<BufferedImage> previews(dev.smallsd.PreviewMode mode, NDArray latents) {
         return Scopes.compute(() -> {
-            NDArray images = decode(latents);
+            NDArray images = previews.images(mode, latents);
             boolean block = safetyChecker != null && safetyMode == SafetyMode.BLOCK;
             return Images.toBufferedImages(images, safetyFlags(images, block), block);
         });
@@ -336,6 +350,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         if (unet.config().inChannels() != vae.latentChannels() && !request.isInpainting()) {
             throw new IllegalArgumentException("maskImage: this UNet has " + unet.config().inChannels()
                     + " input channels (an inpainting UNet): it needs an initImage and a maskImage");
+        }
+        if (request.listener() instanceof ProgressAdapter p && p.previewMode() != null) {
+            previews.resolve(p.previewMode()); // previewMode: one this instance cannot make
         }
         long[] latentShape = {request.batchSize(), vae.latentChannels(), height / factor, width / factor};
         if (request.latents() != null && request.latents().length != new Shape(latentShape).size()) {

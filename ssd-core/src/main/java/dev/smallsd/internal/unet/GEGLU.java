@@ -4,15 +4,11 @@ import ai.djl.ndarray.NDArray;
 import dev.smallsd.internal.nn.Activations;
 import dev.smallsd.internal.nn.Linear;
 import dev.smallsd.internal.nn.Scopes;
-import dev.smallsd.internal.nn.TorchKernels;
 import dev.smallsd.internal.nn.Weights;
-import java.util.Optional;
 
 /**
  * diffusers' {@code GEGLU}: {@code proj} maps {@code C → 2·inner}; the first half is the value, the second the gate;
  * output {@code value · gelu(gate)} (exact erf GELU). Key {@code proj}. Immutable and thread-safe.
- *
- * <p>After the projection the split, GELU and product are one {@link TorchKernels} call when the module is there.
  */
 public final class GEGLU {
     private final Linear proj;
@@ -35,10 +31,6 @@ public final class GEGLU {
     public NDArray forward(NDArray x) {
         return Scopes.run(() -> {
             NDArray both = proj.forward(x);
-            Optional<TorchKernels> kernels = TorchKernels.get();
-            if (kernels.isPresent()) {
-                return kernels.get().call("geglu", both);
-            }
             int last = both.getShape().dimension() - 1;
             String lead = ":, ".repeat(last);
             NDArray value = both.get(lead + "0:" + inner);

@@ -61,6 +61,17 @@ public interface Autoencoder {
     NDArray decode(NDArray z);
 
     /**
+     * diffusers' pipeline decode: {@code vae.decode(latents / scaling_factor)}, {@code (x / 2 + 0.5).clamp(0, 1)},
+     * channels last.
+     *
+     * @param latents pipeline latents {@code [N, latent, h, w]}
+     * @return images {@code [N, h·f, w·f, out]} in [0, 1]
+     */
+    default NDArray decodeImages(NDArray latents) {
+        return decode(latents.div((float) scalingFactor())).div(2).add(0.5f).clip(0, 1).transpose(0, 2, 3, 1);
+    }
+
+    /**
      * diffusers' {@code retrieve_latents(vae.encode(image), generator)} (not yet multiplied by the scaling factor):
      * a sample of the posterior for {@link AutoencoderKL} (one draw of {@code noise}, of the latents' shape), the
      * encoder's latents for {@link AutoencoderTiny} (no draw).

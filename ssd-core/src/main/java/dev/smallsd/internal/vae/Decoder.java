@@ -77,7 +77,7 @@ public final class Decoder {
             // channels-last from here to the output: the convolutions then run without reordering activations
             Optional<TorchKernels> kernels = TorchKernels.get();
             if (kernels.isPresent()) {
-                h = kernels.get().call("channels_last", h);
+                h = kernels.get().call("to_channels_last", h);
             }
             h = midBlock.forward(h, slicing);
             for (UpDecoderBlock2D b : upBlocks) {

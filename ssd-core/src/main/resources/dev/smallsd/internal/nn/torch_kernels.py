@@ -38,13 +38,6 @@ class TorchKernels(Module):
   # GroupNorm then SiLU, the activation applied in place on the normalised values.
   def group_norm_silu(self: __torch__.TorchKernels, x: Tensor, weight: Tensor, bias: Tensor, groups: int, eps: float) -> Tensor:
     return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
-  # diffusers' GEGLU after its projection: the last axis holds [value | gate]; value * gelu(gate) (exact erf GELU).
-  def geglu(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
-    parts = torch.chunk(x, 2, -1)
-    return torch.mul(parts[0], torch.gelu(parts[1]))
-  # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
-  def channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
-    return torch.contiguous(x, memory_format=2)
   # Tokens [N, H*W, C] back to the map [N, C, H, W] they were flattened from, in the map's layout: a view with
   # channels-last strides when the map is channels-last (so the next ops keep that layout), else the usual view.
   def tokens_to_map(self: __torch__.TorchKernels, x: Tensor, like: Tensor) -> Tensor:
@@ -52,3 +45,6 @@ class TorchKernels(Module):
       n, c, h, w = torch.size(like)
       return torch.permute(torch.reshape(x, [n, h, w, c]), [0, 3, 1, 2])
     return torch.reshape(torch.transpose(x, 1, 2), torch.size(like))
+  # The same values in channels-last (NHWC) memory order, shape unchanged; convolutions then skip their reorders.
+  def to_channels_last(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
+    return torch.contiguous(x, memory_format=2)

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.smallsd.internal.unet.GEGLU;
+import dev.smallsd.internal.blocks.Attention;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -51,15 +51,23 @@ class KernelPathsTest {
             assertThat(kernelVsFallback(() -> norm.forward(x))).isLessThan(1e-5f);
             assertThat(kernelVsFallback(() -> norm.forward(x, "silu"))).isLessThan(1e-5f);
             assertThat(kernelVsFallback(() -> norm.forward(x, "gelu"))).isLessThan(1e-5f);
+            // an activation applied in place by the fallback must not be applied in place to a kernel result
+            assertThat(kernelVsFallback(() -> norm.forward(x, "quick_gelu"))).isLessThan(1e-5f);
         }
     }
 
     @Test
-    void geglu() {
+    void spatialAttentionOnContiguousAndChannelsLastMaps() {
         try (NDManager m = NDManager.newBaseManager()) {
-            GEGLU layer = new GEGLU(Weights.random(7, m), 24, 40);
-            NDArray x = m.randomNormal(new Shape(2, 9, 24));
-            assertThat(kernelVsFallback(() -> layer.forward(x))).isLessThan(1e-5f);
+            Attention attention = new Attention(
+                    Weights.random(9, m), Attention.Spec.spatial(32, 16, 8, 1e-6, 1.0));
+            NDArray x = m.randomNormal(new Shape(1, 32, 5, 6));
+            NDArray channelsLast = TorchKernels.get().orElseThrow().call("to_channels_last", x);
+            NDArray expected = KernelFallback.run(() -> attention.forward(x, null, AttentionSlicing.auto()));
+            for (NDArray input : new NDArray[] {x, channelsLast}) {
+                NDArray out = attention.forward(input, null, AttentionSlicing.auto());
+                assertThat(out.sub(expected).abs().max().getFloat()).isLessThan(1e-5f);
+            }
         }
     }
 }

@@ -62,6 +62,24 @@ class TorchKernelsTest {
     }
 
     @Test
+    void channelsLastKeepsValuesAndAConvolutionOfItEqualsTheContiguousOne() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(2, 8, 9, 7));
+            NDArray w = m.randomNormal(new Shape(5, 8, 3, 3));
+            NDArray b = m.randomNormal(new Shape(5));
+            NDArray nhwc = kernels().call("to_channels_last", x);
+            assertThat(nhwc.getShape()).isEqualTo(x.getShape());
+            assertThat(nhwc.sub(x).abs().max().getFloat()).isEqualTo(0f);
+            Shape one = new Shape(1, 1);
+            NDArray expected = x.getNDArrayInternal().convolution(x, w, b, one, one, one, 1).singletonOrThrow();
+            NDArray actual = nhwc.getNDArrayInternal().convolution(nhwc, kernels().call("to_channels_last", w), b,
+                    one, one, one, 1).singletonOrThrow();
+            assertThat(actual.getShape()).isEqualTo(expected.getShape());
+            assertThat(actual.sub(expected).abs().max().getFloat()).isLessThan(1e-4f);
+        }
+    }
+
+    @Test
     void twoThreadsShareTheModule() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.randomNormal(new Shape(2, 8, 64, 16));

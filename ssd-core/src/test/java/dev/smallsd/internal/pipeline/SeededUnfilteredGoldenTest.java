@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import dev.smallsd.GenerationRequest;
 import dev.smallsd.GenerationResult;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.SmallStableDiffusion;
+import dev.smallsd.internal.nn.KernelFallback;
 import dev.smallsd.testing.Golden;
 import dev.smallsd.testing.Lazy;
 import dev.smallsd.testing.SeededCase;
@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestInstance;
  * replayed through the public API with only its request and seed, and the images diffusers' checker left alone are
  * compared before any checker: the decoded floats within {@code images_atol} and image 0's PNG within
  * {@code png_max_level_diff}. Images the reference flagged are black in the fixtures (checked here); comparing the
- * flags and the filtered images needs the checker and is ssd-safety's {@code SeededGoldenTest}.
+ * flags and the filtered images needs the checker and is ssd-safety's {@code SeededGoldenTest}. The first case runs
+ * a second time without the TorchScript kernels, so the DJL fallback stays covered.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeededUnfilteredGoldenTest {
@@ -85,14 +86,42 @@ class SeededUnfilteredGoldenTest {
             }
             nodes.add(DynamicContainer.dynamicContainer(c.displayName(), tests));
         }
+        nodes.add(withoutKernels(SeededCase.all().get(0)));
         return nodes.stream();
     }
 
+    /**
+     * The first case once more on the plain DJL formulations (no TorchScript kernels, as with
+     * {@code -Dssd.kernels.disable=true}): its unflagged images within the same tolerance.
+     */
+    private DynamicContainer withoutKernels(SeededCase c) {
+        Supplier<NDArray> decoded = Lazy.of(() -> KernelFallback.run(() -> decoded(c)));
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < c.nsfw().size(); i++) {
+            int image = i;
+            if (!c.nsfw().get(i)) {
+                tests.add(DynamicTest.dynamicTest(c.name() + " image " + i + " without kernels ("
+                        + c.imagesTolerance() + ")", () -> {
+                            NDArray golden = c.images(manager).get(image);
+                            NDArray ours = decoded.get().get(image);
+                            c.imagesTolerance().assertClose(c.name() + " image " + image + " without kernels", ours,
+                                    golden);
+                            System.out.printf("%s image %d without kernels: max |java - golden| = %.3g%n", c.name(),
+                                    image, ours.sub(golden).abs().max().getFloat());
+                        }));
+            }
+        }
+        return DynamicContainer.dynamicContainer(c.displayName() + " without kernels", tests);
+    }
+
     private Run run(SeededCase c) {
-        GenerationRequest request = c.request();
-        GenerationResult result = sd.generate(request);
+        return new Run(sd.generate(c.request()), decoded(c));
+    }
+
+    /** The decoded floats of a case's request, observed inside the engine. */
+    private NDArray decoded(SeededCase c) {
         NDArray[] decoded = new NDArray[1];
-        InternalAccess.engine(sd).run(request, new PipelineHooks(null, new PipelineHooks.Observer() {
+        InternalAccess.engine(sd).run(c.request(), new PipelineHooks(null, new PipelineHooks.Observer() {
             @Override
             public void onDecoded(NDArray images) {
                 decoded[0] = manager.create(images.toFloatArray(), images.getShape());
@@ -100,6 +129,6 @@ class SeededUnfilteredGoldenTest {
             }
         }), () -> false);
         assertThat(decoded[0]).as(c.name() + ": the run reported its decoded images").isNotNull();
-        return new Run(result, decoded[0]);
+        return decoded[0];
     }
 }

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,7 +46,9 @@ import picocli.CommandLine.Spec;
             "  ssd generate -p \"a watercolor\" --init-image photo.png --strength 0.6 -o painted.png",
             "  ssd generate -p \"a (red:1.3) door, <my-style>\" --prompt-syntax a1111 \\",
             "      --embedding my-style.pt:<my-style> -o door.png",
-            "  ssd generate -p \"a red door\" --init-image photo.png --mask mask.png -o door.png"})
+            "  ssd generate -p \"a red door\" --init-image photo.png --mask mask.png -o door.png",
+            "  ssd generate -p \"a castle\" --preview-every 2 --preview-vae ./taesd -o castle.png",
+            "      (also writes castle-previews/castle-02.png, castle-04.png, ...)"})
 public final class GenerateCommand implements Callable<Integer> {
     /** Default number of denoising steps of the CLI (diffusers' default is 50). */
     public static final int DEFAULT_STEPS = 25;
@@ -152,6 +155,9 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "none (default: ${DEFAULT-VALUE}).")
     private ProgressBar.Style progress;
 
+    @Mixin
+    private PreviewOptions previews = new PreviewOptions();
+
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "<file.png>",
             description = "PNG file to write (with several images: <stem>-1.png, <stem>-2.png, ...); missing "
                     + "folders are created.")
@@ -200,7 +206,8 @@ public final class GenerateCommand implements Callable<Integer> {
             rb.maskImage(readImage("--mask", mask));
         }
         DenoiseProgress listener = new DenoiseProgress(err, progress);
-        GenerationRequest request = rb.progress(listener).build();
+        PreviewFiles previewFiles = previews.files(output);
+        GenerationRequest request = previewFiles.progress(rb, listener).build();
         try {
             request.validate(); // the library's rules and messages; the model's limits follow once it is loaded
         } catch (IllegalArgumentException e) {
@@ -212,7 +219,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
         Path modelDir = models.resolve(model, revision, variant, err, progress);
         long loadStart = System.nanoTime();
-        try (SmallStableDiffusion sd = load(modelDir)) {
+        try (previewFiles; SmallStableDiffusion sd = load(modelDir)) {
             long loadMillis = (System.nanoTime() - loadStart) / 1_000_000L;
             try {
                 sd.validate(request);
@@ -230,6 +237,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             List<Path> files = OutputPaths.forImages(output, result.images().size());
             write(result, files);
+            previewFiles.keep();
             for (int i = 0; i < files.size(); i++) {
                 if (result.isNsfw(i)) {
                     err.println("ssd: warning: the safety checker flagged " + files.get(i)
@@ -275,6 +283,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw CliException.usage("--lora", l.path() + " does not exist or is not a file");
             }
         }
+        previews.check(output);
         for (Path dir : new Path[] {vae, unet}) {
             if (dir != null && !Files.isDirectory(dir)) {
                 throw CliException.usage(dir == vae ? "--vae" : "--unet", dir + " is not a folder");
@@ -316,6 +325,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (unet != null) {
             b.unet(unet);
         }
+        previews.configure(b);
         try {
             return b.build();
         } catch (ModelLoadException e) {

@@ -39,6 +39,14 @@ public final class ModelSource {
     }
 
     /**
+     * @return the Hub endpoint, cache and offline mode this resolver uses
+     * @throws IllegalArgumentException when the {@code HF_*} settings are invalid
+     */
+    public HubOptions hubOptions() {
+        return hubOptions.get();
+    }
+
+    /**
      * @param text a {@code --model} value
      * @return whether it has the form of a Hub model id ({@code owner/name})
      */

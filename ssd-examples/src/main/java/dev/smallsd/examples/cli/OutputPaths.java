@@ -24,14 +24,23 @@ public final class OutputPaths {
             return List.of(output);
         }
         String name = output.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name;
-        String ext = dot > 0 ? name.substring(dot) : "";
+        String stem = stem(output);
+        String ext = name.substring(stem.length());
         List<Path> paths = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
             paths.add(output.resolveSibling(stem + "-" + i + ext));
         }
         return List.copyOf(paths);
+    }
+
+    /**
+     * @param output an output file
+     * @return its name without the extension ({@code out} for {@code out.png}; a leading dot is part of the stem)
+     */
+    public static String stem(Path output) {
+        String name = output.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     /**

@@ -20,7 +20,9 @@ final class RequestErrors {
             Map.entry("imagesPerPrompt", "--num-images"),
             Map.entry("initImage", "--init-image"),
             Map.entry("strength", "--strength"),
-            Map.entry("maskImage", "--mask"));
+            Map.entry("maskImage", "--mask"),
+            Map.entry("previewEvery", "--preview-every"),
+            Map.entry("previewMode", "--preview-mode"));
 
     private RequestErrors() {}
 

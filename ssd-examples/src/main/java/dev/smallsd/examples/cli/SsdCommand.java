@@ -12,14 +12,15 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code ssd} command line: {@code ssd generate …}, {@code ssd schedulers}, {@code ssd --version}.
+ * The {@code ssd} command line: {@code ssd generate …}, {@code ssd schedulers}, {@code ssd verify <repo-id>},
+ * {@code ssd --version}.
  *
  * <p>Exit codes: {@value #EXIT_OK} success; {@value #EXIT_FAILURE} the run failed (model missing or broken, I/O,
  * engine); {@value #EXIT_USAGE} bad command-line arguments. Every failure is reported as one line on stderr,
  * {@code ssd: <what is wrong>}; {@code --verbose} adds the stack trace (and the library's INFO log).
  */
 @Command(name = "ssd", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = {GenerateCommand.class, SchedulersCommand.class},
+        subcommands = {GenerateCommand.class, SchedulersCommand.class, VerifyCommand.class},
         description = "Small Stable Diffusion (OFA-Sys/small-stable-diffusion-v0) text-to-image and image-to-image on "
                 + "the CPU, with the images diffusers gives for the same seed.",
         footer = {"", "Exit codes: 0 success, 1 the run failed (model missing or broken, I/O), 2 bad arguments."})
@@ -103,6 +104,9 @@ public final class SsdCommand implements Callable<Integer> {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
+                if (type == VerifyCommand.class) {
+                    return type.cast(new VerifyCommand(models));
+                }
                 return type == GenerateCommand.class ? type.cast(new GenerateCommand(models)) : defaults.create(type);
             }
         };

@@ -43,6 +43,23 @@ class FeaturesCliTest {
     private void runCase(FeatureCase c) throws IOException {
         JsonObject e = c.entry();
         Path out = tmp.resolve(c.name() + ".png");
+        CliRun r = CliRun.of(generateArgs(c, out).toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Path first = OutputPaths.forImages(out, e.get("images_per_prompt").getAsInt()).get(0);
+        BufferedImage png = ImageIO.read(FeatureCase.dir().resolve(c.name() + ".png").toFile());
+        int levels = PngLevels.maxLevelDiff(ImageIO.read(first.toFile()), png);
+        System.out.printf("ssd generate %s: max level difference %d (bound %d)%n", c.name(), levels,
+                c.pngMaxLevelDiff());
+        assertThat(levels).as(c.name()).isLessThanOrEqualTo(c.pngMaxLevelDiff());
+    }
+
+    /**
+     * @param c a seeded feature case
+     * @param out the {@code --output} file
+     * @return the {@code ssd generate} arguments that replay it (every value from the manifest)
+     */
+    static List<String> generateArgs(FeatureCase c, Path out) {
+        JsonObject e = c.entry();
         List<String> args = new ArrayList<>(List.of("generate",
                 "--model", c.modelFolder().toString(),
                 "--prompt", e.get("prompt").getAsString(),
@@ -75,14 +92,7 @@ class FeaturesCliTest {
             args.addAll(List.of("--init-image", c.path("init_image").toString(), "--mask",
                     c.path("mask_image").toString(), "--strength", e.get("strength").getAsString()));
         }
-        CliRun r = CliRun.of(args.toArray(String[]::new));
-        assertThat(r.exitCode()).as(r.toString()).isZero();
-        Path first = OutputPaths.forImages(out, e.get("images_per_prompt").getAsInt()).get(0);
-        BufferedImage png = ImageIO.read(FeatureCase.dir().resolve(c.name() + ".png").toFile());
-        int levels = PngLevels.maxLevelDiff(ImageIO.read(first.toFile()), png);
-        System.out.printf("ssd generate %s: max level difference %d (bound %d)%n", c.name(), levels,
-                c.pngMaxLevelDiff());
-        assertThat(levels).as(c.name()).isLessThanOrEqualTo(c.pngMaxLevelDiff());
+        return args;
     }
 
     @Test
