@@ -17,4 +17,17 @@ public final class Tensors {
     public static NDArray contiguous(NDArray x) {
         return x.reshape(-1).reshape(x.getShape());
     }
+
+    /**
+     * {@code x.contiguous(memory_format=torch.channels_last)} through the {@link TorchKernels} module: the same
+     * {@code [N, C, H, W]} values stored NHWC, the layout oneDNN's convolutions take and give without reordering.
+     * Without the module {@code x} itself is returned (the fallback stays NCHW). Return to row-major order with
+     * {@link #contiguous}.
+     *
+     * @param x a 4-D array
+     * @return a channels-last copy (or {@code x} itself when it already is, or without the module)
+     */
+    public static NDArray channelsLast(NDArray x) {
+        return TorchKernels.get().map(k -> k.call("to_channels_last", x)).orElse(x);
+    }
 }

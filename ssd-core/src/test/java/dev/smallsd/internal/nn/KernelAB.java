@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 /**
  * A/B wall-clock measurement in one JVM (not a test): full-size components with random weights, each call timed
  * with the kernel module and with the DJL fallback, alternately, with the load average beside each pair.
- * Arguments: {@code unet|vae|text} (comma-separated), image size, repetitions, and optionally a boolean system
+ * Arguments: {@code unet|vae|encode|text} (comma-separated), image size, repetitions, and optionally a boolean system
  * property: then A runs with it {@code true} and B with it {@code false} (both with the kernels) instead of B being
  * the fallback. Prints wall-clock and process CPU milliseconds; the minimum of each is the figure to compare when
  * the machine is shared.
@@ -51,6 +51,11 @@ public final class KernelAB {
                         AutoencoderKL vae = new AutoencoderKL(arch.vaeConfig(), w);
                         NDArray latents = m.randomNormal(new Shape(1, 4, size / 8, size / 8));
                         call = () -> vae.decodeLatents(latents);
+                    }
+                    case "encode" -> {
+                        AutoencoderKL vae = new AutoencoderKL(arch.vaeConfig(), w);
+                        NDArray image = m.randomUniform(-1, 1, new Shape(1, 3, size, size));
+                        call = () -> vae.encode(image).mode();
                     }
                     case "text" -> {
                         ClipTextModel text = new ClipTextModel(arch.textEncoderConfig(), w);
