@@ -32,16 +32,16 @@ import org.junit.jupiter.api.TestInstance;
  * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, AMD EPYC with AVX-512 BF16), plus a
  * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels, mean 0.003–0.005; bound
  * {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
- * (bound {@value #LATENTS_BOUND}). Per case (images, latents): seeded_pndm 0.016, 0.019; inpaint_pndm 0.036,
- * 0.025; inpaint_ddim_strength 0.040, 0.033; inpaint9_dpmpp 0.029, 0.026; seeded_lora 0.036, 0.057; seeded_taesd
- * 0.027, 0.034.
+ * (bound {@value #LATENTS_BOUND}). Per case (images, latents; the last digits move with the layer kernels' summation
+ * order): seeded_pndm 0.018, 0.019; inpaint_pndm 0.041, 0.027; inpaint_ddim_strength 0.033, 0.025; inpaint9_dpmpp
+ * 0.025, 0.030; seeded_lora 0.038, 0.057; seeded_taesd 0.027, 0.034.
  * The margin (about 1.5×) covers other CPUs' kernel choices; bfloat16 keeps 8 mantissa bits (relative rounding
  * 2^-9), and ten guided steps of a random-weight UNet amplify it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Bf16PipelineTest {
     /** Largest max |bf16 − fp32| of the decoded images over all cases, as measured (see the class comment). */
-    static final double MEASURED_IMAGES = 0.040;
+    static final double MEASURED_IMAGES = 0.041;
     /** {@link #MEASURED_IMAGES} plus the margin. */
     static final double IMAGES_BOUND = 0.06;
     /** Largest max |bf16 − fp32| / max |fp32| of the final latents over all cases, as measured. */
