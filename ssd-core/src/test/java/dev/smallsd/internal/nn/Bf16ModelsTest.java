@@ -31,8 +31,8 @@ import org.junit.jupiter.api.TestInstance;
  * The tiny UNet and VAE loaded with {@link Precision#BF16}: their parameters really are bfloat16 (half the bytes,
  * as libtorch reports the element size), and one call of each, on the inputs of the golden {@code unet} and
  * {@code vae} cases, stays within a relative L2 error ({@code ‖bf16 − golden‖ / ‖golden‖}) of diffusers' float32
- * output. Measured here (libtorch 2.7.1, AMD EPYC with AVX-512 BF16): UNet at most {@value #MEASURED_UNET}, VAE decode at most
- * {@value #MEASURED_VAE}; the bounds add a margin of about 1.5× for other CPUs' kernels.
+ * output. Measured here (libtorch 2.7.1, AMD EPYC with AVX-512 BF16): UNet at most {@value #MEASURED_UNET}, VAE
+ * decode at most {@value #MEASURED_VAE}; the bounds add a margin of about 1.5× for other CPUs' kernels.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Bf16ModelsTest {

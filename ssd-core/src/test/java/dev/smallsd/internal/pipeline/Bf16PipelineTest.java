@@ -29,9 +29,9 @@ import org.junit.jupiter.api.TestInstance;
  * bfloat16 run must stay within a fixed bound of the float32 run's; FP32 set explicitly must be bit-identical to the
  * default.
  *
- * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, AMD EPYC with AVX-512 BF16), plus a
- * margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels, mean 0.003–0.005; bound
- * {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
+ * <p>The bounds are the largest differences measured on the fixtures (libtorch 2.7.1, 2 threads, AMD EPYC with
+ * AVX-512 BF16), plus a margin: images max |bf16 − fp32| measured {@value #MEASURED_IMAGES} (about 10 of 255 levels,
+ * mean 0.003–0.005; bound {@value #IMAGES_BOUND}), final latents measured {@value #MEASURED_LATENTS} relative to their largest magnitude
  * (bound {@value #LATENTS_BOUND}). Per case (images, latents; the last digits move with the layer kernels' summation
  * order): seeded_pndm 0.018, 0.019; inpaint_pndm 0.041, 0.027; inpaint_ddim_strength 0.033, 0.025; inpaint9_dpmpp
  * 0.025, 0.030; seeded_lora 0.038, 0.057; seeded_taesd 0.027, 0.034.
