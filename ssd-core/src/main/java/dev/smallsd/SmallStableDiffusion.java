@@ -406,6 +406,21 @@ public final class SmallStableDiffusion implements AutoCloseable {
         }
 
         /**
+         * The number format of the UNet and the VAE (see {@link Precision}; default {@link Precision#FP32}).
+         * {@link Precision#BF16} needs libtorch's TorchScript kernel module: {@code build()} throws an
+         * {@code IllegalStateException} when it is unavailable, and an {@code IllegalArgumentException} when it is
+         * combined with {@link #registerLora} (fuse with {@link #lora} instead). With {@link #components} the
+         * networks already hold their weights in some precision: a precision given here must be theirs.
+         *
+         * @param precision the precision
+         * @return this
+         */
+        public Builder precision(Precision precision) {
+            options.precision = Objects.requireNonNull(precision, "precision");
+            return this;
+        }
+
+        /**
          * Loads a textual-inversion embedding under its default token: the file name without extension for
          * AUTOMATIC1111 files ({@code .pt}, {@code .safetensors} with {@code emb_params}), the key of a diffusers
          * {@code learned_embeds} file. See {@link #textualInversion(Path, String)}.

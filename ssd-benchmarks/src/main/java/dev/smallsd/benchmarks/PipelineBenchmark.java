@@ -37,7 +37,7 @@ public class PipelineBenchmark extends SingleShotBenchmark {
 
     /** The instance of one trial. */
     @State(Scope.Benchmark)
-    public static class PipelineState extends SizedComponentState<SmallStableDiffusion> {
+    public static class PipelineState extends PrecisionComponentState<SmallStableDiffusion> {
         @Override
         protected SmallStableDiffusion build(ModelDirectory architecture, Weights weights) {
             Path tokenizerDir = Path.of(System.getProperty(FIXTURES_PROPERTY, "../shared/fixtures"))
@@ -47,12 +47,14 @@ public class PipelineBenchmark extends SingleShotBenchmark {
                         + " not found: pass -D" + FIXTURES_PROPERTY + "=<fixtures folder>");
             }
             ClipTextModel text = new ClipTextModel(architecture.textEncoderConfig(), weights.child("text_encoder"));
-            UNet2DConditionModel unet = new UNet2DConditionModel(architecture.unetConfig(), weights.child("unet"));
-            AutoencoderKL vae = new AutoencoderKL(architecture.vaeConfig(), weights.child("vae"));
+            UNet2DConditionModel unet = new UNet2DConditionModel(architecture.unetConfig(),
+                    inPrecision(weights.child("unet")));
+            AutoencoderKL vae = new AutoencoderKL(architecture.vaeConfig(), inPrecision(weights.child("vae")));
             SafetyChecker checker = SafetyCheckerBenchmark.build(architecture, weights.child("safety_checker"));
             Components components = new Components(ClipTokenizer.fromFolder(tokenizerDir), text, unet, vae,
                     architecture.schedulerConfig(), "random-weights");
-            return SmallStableDiffusion.builder().components(components).scheduler(SchedulerType.DPMPP_2M)
+            return SmallStableDiffusion.builder().components(components).precision(precision)
+                    .scheduler(SchedulerType.DPMPP_2M)
                     .safetyChecker(checker).safetyMode(SafetyMode.BLOCK).build();
         }
     }

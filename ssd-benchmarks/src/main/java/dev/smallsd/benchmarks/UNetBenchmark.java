@@ -17,14 +17,14 @@ public class UNetBenchmark extends SingleShotBenchmark {
 
     /** The UNet and its inputs. */
     @State(Scope.Benchmark)
-    public static class UNetState extends SizedComponentState<UNet2DConditionModel> {
+    public static class UNetState extends PrecisionComponentState<UNet2DConditionModel> {
         NDArray sample;
         NDArray timesteps;
         NDArray context;
 
         @Override
         protected UNet2DConditionModel build(ModelDirectory architecture, Weights weights) {
-            return new UNet2DConditionModel(architecture.unetConfig(), weights);
+            return new UNet2DConditionModel(architecture.unetConfig(), inPrecision(weights));
         }
 
         @Override

@@ -14,12 +14,12 @@ public class VaeDecodeBenchmark extends SingleShotBenchmark {
 
     /** The VAE and one latent. */
     @State(Scope.Benchmark)
-    public static class VaeState extends SizedComponentState<AutoencoderKL> {
+    public static class VaeState extends PrecisionComponentState<AutoencoderKL> {
         NDArray latents;
 
         @Override
         protected AutoencoderKL build(ModelDirectory architecture, Weights weights) {
-            return new AutoencoderKL(architecture.vaeConfig(), weights);
+            return new AutoencoderKL(architecture.vaeConfig(), inPrecision(weights));
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.smallsd.internal.blocks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.internal.nn.AttentionSlicing;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.GroupNorm;
 import dev.smallsd.internal.nn.Linear;
 import dev.smallsd.internal.nn.ScaledDotProductAttention;
@@ -130,7 +131,7 @@ public final class Attention {
             if (residualConnection) {
                 out = out.addi(hidden);
             }
-            return rescaleOutputFactor == 1.0 ? out : out.div((float) rescaleOutputFactor);
+            return rescaleOutputFactor == 1.0 ? out : Bfloat16.divide(out, rescaleOutputFactor);
         });
     }
 }

@@ -2,6 +2,7 @@ package dev.smallsd.internal.blocks;
 
 import ai.djl.ndarray.NDArray;
 import dev.smallsd.internal.nn.Activations;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.Conv2d;
 import dev.smallsd.internal.nn.GroupNorm;
 import dev.smallsd.internal.nn.Linear;
@@ -107,7 +108,7 @@ public final class ResnetBlock2D {
             h = conv2.forward(norm2.forward(h, act));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
             NDArray out = h.addi(shortcut);
-            return outputScaleFactor == 1.0 ? out : out.divi((float) outputScaleFactor);
+            return outputScaleFactor == 1.0 ? out : Bfloat16.divide(out, outputScaleFactor);
         });
     }
 

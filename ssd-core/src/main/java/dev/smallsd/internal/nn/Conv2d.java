@@ -34,6 +34,10 @@ public final class Conv2d {
     private final NDArray weight;
     private final NDArray weightMatrix;
     private final NDArray bias;
+    /** The weight and bias of the direct convolution: padded for bfloat16 ({@link Bfloat16#convolutionChannels}). */
+    private final NDArray convWeight;
+    private final NDArray convBias;
+    private final int out;
     private final int in;
     private final int kernel;
     private final int strideSize;
@@ -53,6 +57,11 @@ public final class Conv2d {
     public Conv2d(Weights w, int in, int out, int kernel, int stride, int padding, boolean hasBias) {
         this.weight = w.get("weight", out, in, kernel, kernel);
         this.bias = hasBias ? w.get("bias", out) : null;
+        int channels = Bfloat16.convolutionChannels(w.precision(), kernel, out);
+        this.convWeight = channels == out ? weight : Weights.keep(Bfloat16.padOutputChannels(weight, channels));
+        this.convBias = channels == out || bias == null ? bias
+                : Weights.keep(Bfloat16.padOutputChannels(bias, channels));
+        this.out = out;
         this.in = in;
         this.kernel = kernel;
         this.strideSize = stride;
@@ -72,7 +81,10 @@ public final class Conv2d {
         boolean product = s.dimension() == 4 && s.get(1) == in && (fewPositions(s)
                 || libtorchSkipsOneDnn(s, kernel, strideSize, JniUtils.getNumThreads()));
         NDArray y = product ? asMatrixProduct(x, weightMatrix, bias, kernel, strideSize, paddingSize)
-                : direct(x, weight, bias, stride, padding);
+                : direct(x, convWeight, convBias, stride, padding);
+        if (!product && convWeight != weight) {
+            y = Tensors.contiguous(y.get(":, 0:" + out));
+        }
         List<LowRankAdapters.Adapter> lora = kernel == 1 ? LowRankAdapters.forWeight(weight) : null;
         return lora == null ? y : addLowRank(y, x, lora);
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.internal.io.CheckpointKeys;
 import dev.smallsd.ModelLoadException;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.io.TensorFile;
 import dev.smallsd.internal.io.TensorInfo;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -27,7 +29,7 @@ import java.util.function.Predicate;
 /**
  * Where a model's parameters come from while it is being built: a checkpoint file, or deterministic random values for
  * benchmarks and memory tests. Layers ask for each parameter by its full checkpoint key and expected shape; the answer
- * is a float32 array owned by the long-lived weights manager.
+ * is a float32 array owned by the long-lived weights manager (bfloat16 through a {@link #withPrecision} view).
  *
  * <p>Missing keys and shape mismatches do not fail at the first request: they are collected, and {@link #finish()}
  * reports every missing, mismatched and unexpected key in one error, naming the file.
@@ -35,10 +37,16 @@ import java.util.function.Predicate;
 public final class Weights {
     private final State state;
     private final String prefix;
+    private final Precision precision;
 
     private Weights(State state, String prefix) {
+        this(state, prefix, Precision.FP32);
+    }
+
+    private Weights(State state, String prefix, Precision precision) {
         this.state = state;
         this.prefix = prefix;
+        this.precision = precision;
     }
 
     /**
@@ -129,7 +137,7 @@ public final class Weights {
      * @return the view
      */
     public Weights child(String name) {
-        return new Weights(state, prefix + name + ".");
+        return new Weights(state, prefix + name + ".", precision);
     }
 
     /**
@@ -142,6 +150,26 @@ public final class Weights {
         return child(Integer.toString(index));
     }
 
+    /**
+     * A view that hands out its parameters (and its children's) in {@code p}: {@link Precision#BF16} converts each
+     * parameter right after it is read, and frees the float32 copy at once, so a model never holds both.
+     *
+     * @param p the precision of the parameters taken through the view
+     * @return the view
+     * @throws IllegalStateException for {@link Precision#BF16} when libtorch's kernel module is unavailable
+     */
+    public Weights withPrecision(Precision p) {
+        if (p == Precision.BF16) {
+            Bfloat16.kernels();
+        }
+        return new Weights(state, prefix, Objects.requireNonNull(p, "precision"));
+    }
+
+    /** @return the precision of the parameters this view hands out (the model's compute precision) */
+    public Precision precision() {
+        return precision;
+    }
+
     /** @return the manager that owns the weights */
     public NDManager manager() {
         return state.manager;
@@ -152,10 +180,20 @@ public final class Weights {
      *
      * @param name key relative to this view, e.g. {@code "weight"}
      * @param shape the expected shape
-     * @return a float32 array of that shape (zeros when missing or mismatched; {@link #finish()} then fails)
+     * @return an array of that shape in this view's {@link #precision()} (zeros when missing or mismatched;
+     *     {@link #finish()} then fails)
      */
     public NDArray get(String name, long... shape) {
-        return keep(take(name, shape));
+        NDArray a = keep(take(name, shape));
+        if (precision == Precision.BF16 && !state.shapesOnly) {
+            NDArray b = keep(Bfloat16.kernels().call("to_bf16", a));
+            a.close();
+            a = b;
+        }
+        synchronized (state) {
+            state.bytes += state.shapesOnly ? a.getShape().size() * Float.BYTES : Bfloat16.bytes(a);
+        }
+        return a;
     }
 
     private NDArray take(String name, long... shape) {
@@ -242,6 +280,16 @@ public final class Weights {
     }
 
     /**
+     * @return the bytes of the parameter values handed out so far, each in the type libtorch holds it in (half the
+     *     float32 figure for a model built through a {@link Precision#BF16} view)
+     */
+    public long parameterBytes() {
+        synchronized (state) {
+            return state.bytes;
+        }
+    }
+
+    /**
      * Verifies that every requested key was found with its shape and that the checkpoint has no unused parameter.
      *
      * @throws ModelLoadException listing every missing, mismatched and unexpected key, naming the file
@@ -284,6 +332,7 @@ public final class Weights {
         final Set<String> missing = new LinkedHashSet<>();
         final List<String> mismatched = new ArrayList<>();
         long count;
+        long bytes;
 
         State(NDManager manager, TensorFile file, Map<String, String> byCanonical, long seed, boolean shapesOnly) {
             this.manager = manager;

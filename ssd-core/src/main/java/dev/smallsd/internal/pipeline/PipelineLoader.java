@@ -7,6 +7,7 @@ import dev.smallsd.SafetyCheckerProvider;
 import dev.smallsd.SafetyMode;
 import dev.smallsd.internal.io.ModelDirectory;
 import dev.smallsd.ModelLoadException;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.io.TensorFile;
 import dev.smallsd.internal.io.TensorFiles;
 import dev.smallsd.internal.io.WeightFiles;
@@ -14,6 +15,7 @@ import dev.smallsd.internal.io.config.UNet2DConditionConfig;
 import dev.smallsd.internal.lora.LoraFile;
 import dev.smallsd.internal.lora.LoraSet;
 import dev.smallsd.internal.nn.AttentionSlicing;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.schedulers.Scheduler;
 import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.schedulers.Schedulers;
@@ -84,6 +86,8 @@ public final class PipelineLoader {
         public final List<LoraFile.Use> fusedLoras = new ArrayList<>();
         /** LoRAs registered for per-request use, by name. */
         public final Map<String, Path> registeredLoras = new LinkedHashMap<>();
+        /** Precision of the UNet and the VAE; null = not given (FP32, or the components' own). */
+        public Precision precision;
     }
 
     /**
@@ -100,6 +104,7 @@ public final class PipelineLoader {
      * @return the pipeline
      */
     public static StableDiffusionPipeline load(Options o, NDManager manager) {
+        Precision precision = checkPrecision(o);
         Autoencoder previewVae = loadPreviewVae(o, manager); // small: a bad folder fails before the big weights
         if (o.components != null) {
             // the in-memory route: no folder, no provider lookup; the builder's checker (if any) is used as given
@@ -147,17 +152,17 @@ public final class PipelineLoader {
                     ? dir.openWeights(ModelDirectory.UNET, variant, LOG::warn)
                     : TensorFiles.open(WeightFiles.resolve(o.unetPath, variant, LOG::warn)))) {
                 unet = UNet2DConditionModel.load(o.unetPath == null ? dir.unetConfig()
-                        : UNet2DConditionConfig.read(o.unetPath.resolve("config.json")), f, manager);
+                        : UNet2DConditionConfig.read(o.unetPath.resolve("config.json")), f, manager, precision);
                 LOG.info("UNet loaded from {} in {} ms", f.path(), ms(t));
             }
             t = System.nanoTime();
             Autoencoder vae;
             if (o.vaePath != null) {
-                vae = Autoencoders.load(o.vaePath, variant, LOG::warn, manager);
+                vae = Autoencoders.load(o.vaePath, variant, LOG::warn, manager, precision);
                 LOG.info("{} loaded from {} in {} ms", vae.getClass().getSimpleName(), o.vaePath, ms(t));
             } else {
                 try (TensorFile f = dir.openWeights(ModelDirectory.VAE, variant, LOG::warn)) {
-                    vae = AutoencoderKL.load(dir.vaeConfig(), f, manager);
+                    vae = AutoencoderKL.load(dir.vaeConfig(), f, manager, precision);
                     LOG.info("VAE loaded from {} in {} ms", f.path(), ms(t));
                 }
             }
@@ -179,6 +184,37 @@ public final class PipelineLoader {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /**
+     * Checks the precision against the other options before anything is loaded.
+     *
+     * @return the precision to load the UNet and the VAE in
+     * @throws IllegalStateException for BF16 without libtorch's kernel module
+     * @throws IllegalArgumentException ("precision: ...", "registerLora: ...") for BF16 with per-request LoRAs, or
+     *     components whose networks hold another precision than the one asked for
+     */
+    private static Precision checkPrecision(Options o) {
+        if (o.components != null) {
+            Precision unet = o.components.unet().precision();
+            Precision vae = o.components.vae().precision();
+            if (o.precision != null && (unet != o.precision || vae != o.precision)) {
+                throw new IllegalArgumentException("precision: " + o.precision + " asked for, but the components' "
+                        + "UNet holds " + unet + " and their VAE " + vae + " weights (build the networks from "
+                        + "Weights.withPrecision(" + o.precision + "), or leave precision unset to run theirs)");
+            }
+            return unet;
+        }
+        Precision p = o.precision == null ? Precision.FP32 : o.precision;
+        if (p == Precision.BF16) {
+            Bfloat16.kernels(); // fails with the reason before any file is read
+            if (!o.registeredLoras.isEmpty()) {
+                throw new IllegalArgumentException("registerLora: per-request LoRAs " + o.registeredLoras.keySet()
+                        + " are not supported with precision BF16 (their float32 path needs the float32 weights); "
+                        + "fuse them at build with lora(path, scale), or use Precision.FP32");
+            }
+        }
+        return p;
     }
 
     private static Autoencoder loadPreviewVae(Options o, NDManager manager) {

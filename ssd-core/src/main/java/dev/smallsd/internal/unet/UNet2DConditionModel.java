@@ -9,7 +9,9 @@ import dev.smallsd.internal.io.CheckpointKeys;
 import dev.smallsd.ModelLoadException;
 import dev.smallsd.internal.io.TensorFile;
 import dev.smallsd.internal.io.config.UNet2DConditionConfig;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.nn.Activations;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.AttentionSlicing;
 import dev.smallsd.internal.nn.Conv2d;
 import dev.smallsd.internal.nn.GroupNorm;
@@ -52,6 +54,7 @@ public final class UNet2DConditionModel {
     private final Conv2d convOut;
     private final AttentionSlicing slicing;
     private final int upsamplers;
+    private final Precision precision;
 
     /**
      * Builds the model; the caller checks the weights with {@link Weights#finish()} afterwards (or uses
@@ -72,6 +75,7 @@ public final class UNet2DConditionModel {
     public UNet2DConditionModel(UNet2DConditionConfig config, Weights w, AttentionSlicing slicing) {
         this.config = config;
         this.slicing = slicing;
+        this.precision = w.precision();
         String act = Activations.require(config.actFn(), "unet/config.json act_fn");
         List<Integer> boc = config.blockOutChannels();
         int n = boc.size();
@@ -145,6 +149,7 @@ public final class UNet2DConditionModel {
         this.convOut = m.convOut;
         this.upsamplers = m.upsamplers;
         this.slicing = slicing;
+        this.precision = m.precision;
     }
 
     /**
@@ -158,7 +163,22 @@ public final class UNet2DConditionModel {
      * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig config, TensorFile file, NDManager manager) {
-        return Weights.load(file, manager, w -> new UNet2DConditionModel(config, w));
+        return load(config, file, manager, Precision.FP32);
+    }
+
+    /**
+     * {@link #load(UNet2DConditionConfig, TensorFile, NDManager)} with the weights held (and the model computed) in
+     * {@code precision}.
+     *
+     * @param config the parsed {@code unet/config.json}
+     * @param file the open weight file
+     * @param manager owner of the loaded weights
+     * @param precision the weights' precision
+     * @return the model
+     */
+    public static UNet2DConditionModel load(UNet2DConditionConfig config, TensorFile file, NDManager manager,
+            Precision precision) {
+        return Weights.load(file, manager, w -> new UNet2DConditionModel(config, w.withPrecision(precision)));
     }
 
     /**
@@ -172,6 +192,14 @@ public final class UNet2DConditionModel {
     /** @return the config the model was built from */
     public UNet2DConditionConfig config() {
         return config;
+    }
+
+    /**
+     * @return the precision of the weights and of the computation inside {@link #forward} (inputs and output are
+     *     float32 either way)
+     */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -216,9 +244,12 @@ public final class UNet2DConditionModel {
         boolean forwardUpsampleSize = s.get(2) % factor != 0 || s.get(3) % factor != 0;
         return Scopes.run(() -> {
             NDArray t = batchTimesteps(timesteps, batch);
-            NDArray x = config.centerInputSample() ? sample.mul(2f).subi(1f) : sample;
+            // the sample and the text states enter in the weights' precision, as diffusers' pipeline passes them
+            // (the sinusoidal embedding is computed in float32 and cast, as diffusers' forward does)
+            NDArray x = Bfloat16.in(precision, config.centerInputSample() ? sample.mul(2f).subi(1f) : sample);
+            NDArray context = Bfloat16.in(precision, encoderHiddenStates);
 
-            NDArray emb = timeEmbedding.forward(timeProj.forward(t));
+            NDArray emb = timeEmbedding.forward(Bfloat16.in(precision, timeProj.forward(t)));
             observer.observe("time_embedding", emb);
 
             NDArray h = convIn.forward(x);
@@ -226,13 +257,13 @@ public final class UNet2DConditionModel {
             List<NDArray> skips = new ArrayList<>();
             skips.add(h);
             for (int i = 0; i < downBlocks.size(); i++) {
-                NDList states = downBlocks.get(i).forward(h, emb, encoderHiddenStates, slicing);
+                NDList states = downBlocks.get(i).forward(h, emb, context, slicing);
                 skips.addAll(states);
                 h = states.get(states.size() - 1);
                 observer.observe("down_blocks." + i, h);
             }
 
-            h = midBlock.forward(h, emb, encoderHiddenStates, slicing);
+            h = midBlock.forward(h, emb, context, slicing);
             observer.observe("mid_block", h);
 
             for (int i = 0; i < upBlocks.size(); i++) {
@@ -246,7 +277,7 @@ public final class UNet2DConditionModel {
                     Shape next = skips.get(skips.size() - 1).getShape();
                     upsampleSize = new long[] {next.get(2), next.get(3)};
                 }
-                NDArray out = block.forward(h, res, emb, encoderHiddenStates, upsampleSize, slicing);
+                NDArray out = block.forward(h, res, emb, context, upsampleSize, slicing);
                 h.close();
                 for (NDArray r : res) {
                     r.close();
@@ -257,7 +288,7 @@ public final class UNet2DConditionModel {
 
             NDArray out = convOut.forward(convNormOut.forward(h, config.actFn()));
             observer.observe("conv_out", out);
-            return out;
+            return Bfloat16.out(precision, out);
         });
     }
 

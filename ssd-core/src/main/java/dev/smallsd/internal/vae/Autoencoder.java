@@ -3,6 +3,7 @@ package dev.smallsd.internal.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.io.config.LatentSpace;
 import dev.smallsd.schedulers.NoiseSource;
 
@@ -14,6 +15,12 @@ public interface Autoencoder {
 
     /** @return the config the model was built from, and with it the latent space */
     LatentSpace config();
+
+    /**
+     * @return the precision of the weights and of the computation inside {@link #decode} and
+     *     {@link #encodeLatents} (their inputs and results are float32 either way)
+     */
+    Precision precision();
 
     /** @return the pipelines' {@code vae_scale_factor}: image height/width per latent position (8 for SD) */
     default int spatialFactor() {

@@ -8,9 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smallsd.internal.io.CheckpointKeys;
 import dev.smallsd.ModelLoadException;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.io.TensorFile;
 import dev.smallsd.internal.io.config.AutoencoderKLConfig;
 import dev.smallsd.internal.nn.AttentionSlicing;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.Conv2d;
 import dev.smallsd.internal.nn.Scopes;
 import dev.smallsd.internal.nn.Weights;
@@ -41,6 +43,7 @@ public final class AutoencoderKL implements Autoencoder {
     private final Conv2d postQuantConv;
     private final VaeTiling tiling;
     private final AttentionSlicing slicing;
+    private final Precision precision;
 
     /**
      * Builds the model; the caller checks the weights with {@link Weights#finish()} afterwards (or uses
@@ -58,6 +61,7 @@ public final class AutoencoderKL implements Autoencoder {
         this.postQuantConv = new Conv2d(w.child("post_quant_conv"), latent, latent, 1, 1, 0, true);
         this.tiling = VaeTiling.disabled();
         this.slicing = AttentionSlicing.auto();
+        this.precision = w.precision();
     }
 
     private AutoencoderKL(AutoencoderKL m, VaeTiling tiling, AttentionSlicing slicing) {
@@ -68,6 +72,7 @@ public final class AutoencoderKL implements Autoencoder {
         this.postQuantConv = m.postQuantConv;
         this.tiling = tiling;
         this.slicing = slicing;
+        this.precision = m.precision;
     }
 
     /**
@@ -81,7 +86,22 @@ public final class AutoencoderKL implements Autoencoder {
      * @throws ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static AutoencoderKL load(AutoencoderKLConfig config, TensorFile file, NDManager manager) {
-        return Weights.load(file, manager, w -> new AutoencoderKL(config, w));
+        return load(config, file, manager, Precision.FP32);
+    }
+
+    /**
+     * {@link #load(AutoencoderKLConfig, TensorFile, NDManager)} with the weights held (and the model computed) in
+     * {@code precision}.
+     *
+     * @param config the parsed {@code vae/config.json}
+     * @param file the open weight file
+     * @param manager owner of the loaded weights
+     * @param precision the weights' precision
+     * @return the model
+     */
+    public static AutoencoderKL load(AutoencoderKLConfig config, TensorFile file, NDManager manager,
+            Precision precision) {
+        return Weights.load(file, manager, w -> new AutoencoderKL(config, w.withPrecision(precision)));
     }
 
     /**
@@ -109,6 +129,11 @@ public final class AutoencoderKL implements Autoencoder {
     @Override
     public AutoencoderKLConfig config() {
         return config;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** {@code latent_dist.sample(generator)}: one draw of the posterior's shape. */
@@ -161,7 +186,8 @@ public final class AutoencoderKL implements Autoencoder {
         if (image.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("image must be float32, got " + image.getDataType());
         }
-        NDArray moments = Scopes.run(() -> quantConv.forward(encoder.forward(image, slicing)));
+        NDArray moments = Scopes.run(() -> Bfloat16.out(precision,
+                quantConv.forward(encoder.forward(Bfloat16.in(precision, image), slicing))));
         return DiagonalGaussianDistribution.fromMoments(moments);
     }
 
@@ -178,7 +204,8 @@ public final class AutoencoderKL implements Autoencoder {
     }
 
     private NDArray decodeTile(NDArray z) {
-        return Scopes.run(() -> decoder.forward(postQuantConv.forward(z), slicing));
+        return Scopes.run(() -> Bfloat16.out(precision,
+                decoder.forward(postQuantConv.forward(Bfloat16.in(precision, z)), slicing)));
     }
 
     /**

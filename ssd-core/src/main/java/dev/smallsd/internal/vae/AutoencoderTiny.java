@@ -3,6 +3,7 @@ package dev.smallsd.internal.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.io.CheckpointKeys;
 import dev.smallsd.internal.io.TensorFile;
 import dev.smallsd.internal.io.config.AutoencoderTinyConfig;
@@ -20,6 +21,7 @@ public final class AutoencoderTiny implements Autoencoder {
     private final AutoencoderTinyConfig config;
     private final EncoderTiny encoder;
     private final DecoderTiny decoder;
+    private final Precision precision;
 
     /**
      * @param config the parsed {@code config.json}
@@ -27,6 +29,7 @@ public final class AutoencoderTiny implements Autoencoder {
      */
     public AutoencoderTiny(AutoencoderTinyConfig config, Weights w) {
         this.config = config;
+        this.precision = w.precision();
         String act = Activations.require(config.actFn(), "act_fn");
         this.encoder = new EncoderTiny(w.child("encoder"), config.inChannels(), config.latentChannels(),
                 config.numEncoderBlocks(), config.encoderBlockOutChannels(), act);
@@ -44,8 +47,23 @@ public final class AutoencoderTiny implements Autoencoder {
      * @throws dev.smallsd.ModelLoadException naming the file and every missing, mismatched or unexpected key
      */
     public static AutoencoderTiny load(AutoencoderTinyConfig config, TensorFile file, NDManager manager) {
+        return load(config, file, manager, Precision.FP32);
+    }
+
+    /**
+     * {@link #load(AutoencoderTinyConfig, TensorFile, NDManager)} with the weights held (and the model computed) in
+     * {@code precision}.
+     *
+     * @param config the parsed config
+     * @param file the open weight file
+     * @param manager owner of the weights
+     * @param precision the weights' precision
+     * @return the model
+     */
+    public static AutoencoderTiny load(AutoencoderTinyConfig config, TensorFile file, NDManager manager,
+            Precision precision) {
         Weights w = Weights.fromFile(file, manager, CheckpointKeys::canonicalName, CheckpointKeys::isIgnorable);
-        AutoencoderTiny m = new AutoencoderTiny(config, w);
+        AutoencoderTiny m = new AutoencoderTiny(config, w.withPrecision(precision));
         w.finish();
         return m;
     }
@@ -54,6 +72,11 @@ public final class AutoencoderTiny implements Autoencoder {
     @Override
     public AutoencoderTinyConfig config() {
         return config;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     @Override

@@ -2,7 +2,9 @@ package dev.smallsd.internal.vae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.smallsd.Precision;
 import dev.smallsd.internal.nn.Activations;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.Conv2d;
 import dev.smallsd.internal.nn.Scopes;
 import dev.smallsd.internal.nn.Weights;
@@ -18,6 +20,7 @@ import java.util.function.UnaryOperator;
  */
 public final class DecoderTiny {
     private final List<UnaryOperator<NDArray>> layers = new ArrayList<>();
+    private final Precision precision;
 
     /**
      * @param w weights view of the decoder ({@code decoder})
@@ -30,6 +33,7 @@ public final class DecoderTiny {
      */
     public DecoderTiny(Weights w, int in, int out, List<Integer> numBlocks, List<Integer> channels, int upsampling,
             String act) {
+        this.precision = w.precision();
         Weights lw = w.child("layers");
         Conv2d first = new Conv2d(lw.child(0), in, channels.get(0), 3, 1, 1, true);
         layers.add(first::forward);
@@ -62,11 +66,12 @@ public final class DecoderTiny {
      */
     public NDArray forward(NDArray z) {
         return Scopes.run(() -> {
-            NDArray x = z.div(3f).tanh().muli(3f);
+            // the soft clamp and the final affine stay float32; the layers run in the weights' precision
+            NDArray x = Bfloat16.in(precision, z.div(3f).tanh().muli(3f));
             for (UnaryOperator<NDArray> layer : layers) {
                 x = layer.apply(x);
             }
-            return x.muli(2f).subi(1f);
+            return Bfloat16.out(precision, x).mul(2f).subi(1f); // not in place: a kernel's result is read-only
         });
     }
 }

@@ -1,6 +1,8 @@
 package dev.smallsd.internal.vae;
 
 import ai.djl.ndarray.NDArray;
+import dev.smallsd.Precision;
+import dev.smallsd.internal.nn.Bfloat16;
 import dev.smallsd.internal.nn.Conv2d;
 import dev.smallsd.internal.nn.Scopes;
 import dev.smallsd.internal.nn.Weights;
@@ -16,6 +18,7 @@ import java.util.function.UnaryOperator;
  */
 public final class EncoderTiny {
     private final List<UnaryOperator<NDArray>> layers = new ArrayList<>();
+    private final Precision precision;
 
     /**
      * @param w weights view of the encoder ({@code encoder})
@@ -26,6 +29,7 @@ public final class EncoderTiny {
      * @param act {@code act_fn}
      */
     public EncoderTiny(Weights w, int in, int out, List<Integer> numBlocks, List<Integer> channels, String act) {
+        this.precision = w.precision();
         Weights lw = w.child("layers");
         int index = 0;
         for (int i = 0; i < numBlocks.size(); i++) {
@@ -48,11 +52,11 @@ public final class EncoderTiny {
      */
     public NDArray forward(NDArray image) {
         return Scopes.run(() -> {
-            NDArray x = image.add(1f).divi(2f);
+            NDArray x = Bfloat16.in(precision, image.add(1f).divi(2f));
             for (UnaryOperator<NDArray> layer : layers) {
                 x = layer.apply(x);
             }
-            return x;
+            return Bfloat16.out(precision, x);
         });
     }
 }
