@@ -12,10 +12,13 @@ import dev.smallsd.schedulers.SchedulerType;
 import dev.smallsd.internal.text.ClipTextModel;
 import dev.smallsd.internal.text.ClipTokenizer;
 import dev.smallsd.internal.unet.UNet2DConditionModel;
+import dev.smallsd.internal.vae.Autoencoder;
 import dev.smallsd.internal.vae.AutoencoderKL;
+import dev.smallsd.internal.vae.AutoencoderTiny;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
@@ -38,6 +41,14 @@ public class PipelineBenchmark extends SingleShotBenchmark {
     /** The instance of one trial. */
     @State(Scope.Benchmark)
     public static class PipelineState extends PrecisionComponentState<SmallStableDiffusion> {
+        /**
+         * The autoencoder that decodes the final latents: {@code kl}, the model's own VAE, or {@code tiny}, diffusers'
+         * {@code AutoencoderTiny} (TAESD, {@link TinyVaeDecodeBenchmark#taesdConfig()}) in its place, as
+         * {@code builder().vae("madebyollin/taesd")} would load it.
+         */
+        @Param({"kl", "tiny"})
+        public String vae;
+
         @Override
         protected SmallStableDiffusion build(ModelDirectory architecture, Weights weights) {
             Path tokenizerDir = Path.of(System.getProperty(FIXTURES_PROPERTY, "../shared/fixtures"))
@@ -49,9 +60,13 @@ public class PipelineBenchmark extends SingleShotBenchmark {
             ClipTextModel text = new ClipTextModel(architecture.textEncoderConfig(), weights.child("text_encoder"));
             UNet2DConditionModel unet = new UNet2DConditionModel(architecture.unetConfig(),
                     inPrecision(weights.child("unet")));
-            AutoencoderKL vae = new AutoencoderKL(architecture.vaeConfig(), inPrecision(weights.child("vae")));
+            Autoencoder decoder = switch (vae) {
+                case "kl" -> new AutoencoderKL(architecture.vaeConfig(), inPrecision(weights.child("vae")));
+                case "tiny" -> new AutoencoderTiny(TinyVaeDecodeBenchmark.taesdConfig(), inPrecision(weights.child("taesd")));
+                default -> throw new IllegalArgumentException("parameter vae=" + vae + ": expected kl or tiny");
+            };
             SafetyChecker checker = SafetyCheckerBenchmark.build(architecture, weights.child("safety_checker"));
-            Components components = new Components(ClipTokenizer.fromFolder(tokenizerDir), text, unet, vae,
+            Components components = new Components(ClipTokenizer.fromFolder(tokenizerDir), text, unet, decoder,
                     architecture.schedulerConfig(), "random-weights");
             return SmallStableDiffusion.builder().components(components).precision(precision)
                     .scheduler(SchedulerType.DPMPP_2M)

@@ -45,12 +45,12 @@ public class TinyVaeDecodeBenchmark extends SingleShotBenchmark {
 
     /** The tiny autoencoder and one latent. */
     @State(Scope.Benchmark)
-    public static class TinyVaeState extends SizedComponentState<AutoencoderTiny> {
+    public static class TinyVaeState extends PrecisionComponentState<AutoencoderTiny> {
         NDArray latents;
 
         @Override
         protected AutoencoderTiny build(ModelDirectory architecture, Weights weights) {
-            return new AutoencoderTiny(taesdConfig(), weights);
+            return new AutoencoderTiny(taesdConfig(), inPrecision(weights));
         }
 
         @Override
