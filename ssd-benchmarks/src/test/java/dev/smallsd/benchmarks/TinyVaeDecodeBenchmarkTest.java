@@ -1,5 +1,7 @@
 package dev.smallsd.benchmarks;
 
+import dev.smallsd.Precision;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -10,6 +12,8 @@ import dev.smallsd.internal.vae.AutoencoderTiny;
 import dev.smallsd.internal.vae.DecoderTiny;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class TinyVaeDecodeBenchmarkTest {
     /**
@@ -50,10 +54,12 @@ class TinyVaeDecodeBenchmarkTest {
         }
     }
 
-    @Test
-    void stateDecodesALatentToAnImageOfTheRequestedSize() {
+    @ParameterizedTest(name = "precision {0}")
+    @EnumSource(Precision.class)
+    void stateDecodesALatentToAnImageOfTheRequestedSize(Precision precision) {
         TinyVaeDecodeBenchmark.TinyVaeState s = new TinyVaeDecodeBenchmark.TinyVaeState();
         s.size = 64; // a small image: the benchmark's own sizes are 256 and 512
+        s.precision = precision;
         s.setUpComponent();
         try {
             assertThat(s.parameterCount()).isEqualTo(TAESD_PARAMETERS);
