@@ -15,10 +15,6 @@ class TorchKernels(Module):
   # bytes per element of x's dtype (4 for float32, 2 for bfloat16), as a one-element int64 tensor
   def element_size(self: __torch__.TorchKernels, x: Tensor) -> Tensor:
     return torch.tensor([torch.element_size(x)])
-  def sdpa(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, scale: float) -> Tensor:
-    return torch.scaled_dot_product_attention(q, k, v, None, 0., False, scale=scale)
-  def sdpa_masked(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: float) -> Tensor:
-    return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)
   # Multi-head attention on projected [B, N, heads*d] inputs: split the heads (views), fused attention, merge them.
   def attention(self: __torch__.TorchKernels, q: Tensor, k: Tensor, v: Tensor, heads: int, scale: float) -> Tensor:
     o = torch.scaled_dot_product_attention(self._heads(q, heads), self._heads(k, heads), self._heads(v, heads), None, 0., False, scale=scale)
